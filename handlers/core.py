@@ -1,0 +1,124 @@
+"""The conversation core: one database transaction per inbound message, routed by the caller's role.
+
+Every channel calls `Conversation.handle(incoming)` and renders the replies it gets back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import unicodedata
+import weakref
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import texts
+from handlers.context import Context, Services
+from handlers.messages import Incoming, Reply
+from handlers.roles import AUDIENCE, at_least
+from handlers.router import Router
+from storage.repos import dialogs, people
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+# Format and control characters (zero-width, bidi overrides) carry no meaning in a question.
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co"}
+
+
+def clean_text(text: str) -> str:
+    """NFC, without control/format characters or lone surrogates, newlines and tabs kept."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROP_CATEGORIES).strip()
+
+
+class Conversation:
+    """Routes each inbound message and returns the replies; never sends anything itself."""
+
+    def __init__(
+        self, router: Router, sessionmaker: async_sessionmaker[AsyncSession], services: Services
+    ) -> None:
+        self.router = router
+        self.sessionmaker = sessionmaker
+        self.services = services
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Process one message; any failure becomes a polite apology with an error id."""
+        precheck = self._precheck(msg)
+        if precheck is not None:
+            return precheck
+        msg = _with_text(msg, clean_text(msg.text))
+        lock = self._locks.setdefault(f"{msg.channel}:{msg.user_id}", asyncio.Lock())
+        async with lock:  # one person's messages are handled one at a time: dialog state stays whole
+            try:
+                return await self._handle_in_transaction(msg)
+            except Exception:
+                error_id = secrets.token_hex(4)
+                log.exception("handler failed [error_id=%s channel=%s]", error_id, msg.channel)
+                return [Reply(texts.INTERNAL_ERROR.format(error_id=error_id))]
+
+    def _precheck(self, msg: Incoming) -> list[Reply] | None:
+        if msg.chat_type == "group" and not (msg.command or msg.reply_to_bot or msg.mentions_bot
+                                             or msg.callback_data):
+            return []  # in groups the bot speaks only when spoken to
+        if len(msg.text) > MAX_TEXT:
+            return [Reply(texts.TOO_LONG.format(length=len(msg.text), limit=MAX_TEXT))]
+        if msg.callback_data is None and not msg.attachments and not clean_text(msg.text):
+            return [Reply(texts.EMPTY_MESSAGE)]
+        return None
+
+    async def _handle_in_transaction(self, msg: Incoming) -> list[Reply]:
+        async with self.sessionmaker() as session, session.begin():
+            identity, person = await people.get_or_create_identity(
+                session, msg.channel, msg.user_id, msg.chat_id, msg.display_name
+            )
+            ctx = Context(session, self.services, identity, person, msg)
+            ctx.dialog = await dialogs.load(session, identity.id, ctx.now())
+            return await self._route(ctx)
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        msg = ctx.msg
+        if msg.callback_data is not None:
+            return await self._route_action(ctx, msg.callback_data)
+        if msg.command:
+            return await self._route_command(ctx, msg.command)
+        if ctx.dialog is not None and ctx.dialog.name in self.router.dialogs:
+            return await self.router.dialogs[ctx.dialog.name](ctx)
+        if msg.attachments and self.router.file_handler is not None:
+            return await self.router.file_handler(ctx)
+        if not msg.text:
+            return [Reply(texts.UNSUPPORTED)]
+        if self.router.text_handler is None:
+            return [Reply(texts.UNSUPPORTED)]
+        return await self.router.text_handler(ctx)
+
+    async def _route_command(self, ctx: Context, name: str) -> list[Reply]:
+        command = self.router.commands.get(name)
+        if command is None:
+            help_cmd = self.router.commands.get("trogiup")
+            replies = [Reply(texts.UNKNOWN_COMMAND.format(command=name[:32]))]
+            if help_cmd is not None:
+                replies += await help_cmd.handler(ctx)
+            return replies
+        if not at_least(ctx.person.role, command.min_role):
+            return [Reply(texts.NOT_ALLOWED.format(command=name, audience=AUDIENCE[command.min_role]))]
+        if ctx.dialog is not None and name not in ("huy",):
+            await ctx.end_dialog()  # a new command abandons the half-done dialog
+        return await command.handler(ctx)
+
+    async def _route_action(self, ctx: Context, data: str) -> list[Reply]:
+        prefix, *args = data.split(":")
+        action = self.router.actions.get(prefix)
+        if action is None or len(data) > 64:
+            return [Reply(texts.STALE_BUTTON)]
+        if not at_least(ctx.person.role, action.min_role):
+            return [Reply(texts.ACTION_NOT_ALLOWED.format(audience=AUDIENCE[action.min_role]))]
+        return await action.handler(ctx, args)
+
+
+def _with_text(msg: Incoming, text: str) -> Incoming:
+    return replace(msg, text=text)

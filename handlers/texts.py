@@ -1,0 +1,75 @@
+"""Every Vietnamese sentence the conversation handlers show, in one place for review."""
+
+# ---------------------------------------------------------------- core
+EMPTY_MESSAGE = "Tin nhắn trống. Bạn hãy gõ câu hỏi, ví dụ: «quên mật khẩu VNeID», hoặc gõ /trogiup."
+TOO_LONG = (
+    "Tin nhắn dài quá ({length} ký tự, tối đa {limit}). "
+    "Bạn vui lòng viết ngắn gọn câu hỏi chính trong vài dòng nhé."
+)
+UNSUPPORTED = "Mình chưa đọc được loại tin nhắn này. Bạn vui lòng gõ câu hỏi bằng chữ nhé."
+INTERNAL_ERROR = (
+    "Xin lỗi, hệ thống vừa gặp lỗi khi xử lý tin nhắn của bạn. Dữ liệu đã lưu không bị ảnh hưởng. "
+    "Bạn vui lòng thử lại sau ít phút; nếu vẫn lỗi, hãy báo cho quản trị viên mã lỗi: {error_id}."
+)
+NOT_ALLOWED = "Lệnh /{command} chỉ dành cho {audience}. Gõ /trogiup để xem các lệnh bạn dùng được."
+ACTION_NOT_ALLOWED = "Thao tác này chỉ dành cho {audience}."
+UNKNOWN_COMMAND = "Mình không biết lệnh /{command}. Đây là các lệnh bạn dùng được:"
+STALE_BUTTON = "Nút này đã cũ hoặc không còn hiệu lực. Bạn gõ /trogiup để bắt đầu lại nhé."
+CANCELLED = "Đã hủy thao tác đang làm. Bạn cần gì thêm cứ nhắn nhé."
+NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở."
+DIALOG_EXPIRED = "Thao tác trước đã hết hạn nên mình đã hủy. Bạn bắt đầu lại nhé."
+
+# ---------------------------------------------------------------- start / help
+GREETING = {
+    "citizen": (
+        "Xin chào {name}! Mình là trợ lý của Tổ công nghệ số cộng đồng.\n"
+        "Bạn cứ nhắn câu hỏi về ứng dụng VNeID hay Cổng Dịch vụ công, có dấu hay không dấu đều được, "
+        "ví dụ: «không nhận được mã OTP», «đăng ký tạm trú online».\n"
+        "Nếu mình chưa trả lời được, mình sẽ chuyển câu hỏi cho thành viên của Tổ."
+    ),
+    "member": "Xin chào {name}! Bạn là thành viên {unit}. Chọn việc cần làm:",
+    "leader": "Xin chào {name}! Bạn là tổ trưởng {unit}. Chọn việc cần làm:",
+    "head": "Xin chào {name}! Bạn là người đứng đầu {unit}. Chọn việc cần làm:",
+    "admin": "Xin chào {name}! Bạn là quản trị viên {unit}. Chọn việc cần làm:",
+}
+NO_UNIT = "(chưa gắn đơn vị)"
+HELP_HEADER = "Các lệnh bạn dùng được:"
+HELP_FOOTER_CITIZEN = "Hoặc cứ gõ câu hỏi của bạn, mình sẽ tìm câu trả lời."
+MENU_ASK = "❓ Hỏi đáp VNeID, dịch vụ công"
+MENU_HELP = "📖 Trợ giúp"
+
+# ---------------------------------------------------------------- membership
+JOIN_USAGE = "Bạn gõ /thamgia kèm mã mời, ví dụ: /thamgia ABCD2345. Mã mời do quản trị viên xã/phường cấp."
+JOIN_OK = "Chào mừng {name}! Bạn đã tham gia {unit} với vai trò {role}. Gõ /trogiup để xem các lệnh."
+JOIN_UNKNOWN = "Mã mời «{code}» không đúng. Bạn kiểm tra lại từng ký tự (mã gồm 8 chữ và số) hoặc xin quản trị viên mã mới."
+JOIN_EXPIRED = "Mã mời «{code}» đã hết hạn. Bạn xin quản trị viên cấp mã mới nhé."
+JOIN_USED_UP = "Mã mời «{code}» đã được dùng hết lượt. Bạn xin quản trị viên cấp mã mới nhé."
+JOIN_ALREADY = "Bạn đang là {role} của {unit}, vai trò này cao hơn mã mời nên mình giữ nguyên."
+
+INVITE_USAGE = (
+    "Cách dùng: /moi <vai trò> <mã đơn vị> [số lượt]\n"
+    "Vai trò: member (thành viên), leader (tổ trưởng), head (người đứng đầu), admin.\n"
+    "Ví dụ: /moi member TO-DONG 5"
+)
+INVITE_BAD_ROLE = "Vai trò «{role}» không đúng. Chọn một trong: member, leader, head, admin."
+INVITE_BAD_UNIT = "Không tìm thấy đơn vị có mã «{code}». Các mã hiện có: {codes}."
+INVITE_BAD_USES = "Số lượt dùng phải là số từ 1 đến 500."
+INVITE_CREATED = (
+    "Đã tạo mã mời {code} cho vai trò {role} – {unit}, dùng được {uses} lần, hết hạn ngày {expires}.\n"
+    "Người được mời gõ: /thamgia {code}"
+)
+
+# ---------------------------------------------------------------- command menu descriptions
+CMD = {
+    "start": "Bắt đầu, xem menu",
+    "trogiup": "Xem hướng dẫn và các lệnh",
+    "huy": "Hủy thao tác đang làm",
+    "thamgia": "Tham gia Tổ bằng mã mời",
+    "moi": "Tạo mã mời thành viên",
+}
+
+# ---------------------------------------------------------------- FAQ
+FAQ_UNAVAILABLE = (
+    "Hiện mình chưa tra cứu được kho câu hỏi thường gặp. Bạn gõ /trogiup để xem các lệnh, "
+    "hoặc liên hệ Tổ công nghệ số cộng đồng ở thôn/tổ dân phố của bạn nhé."
+)

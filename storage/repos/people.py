@@ -1,0 +1,250 @@
+"""Units, people, channel identities and invites: queries returning plain dataclasses.
+
+The caller owns the transaction: nothing here commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelIdentity, Invite, Person, Role, Unit, UnitKind, utcnow
+
+
+@dataclass(frozen=True)
+class UnitDTO:
+    id: int
+    code: str
+    name: str
+    kind: UnitKind
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class PersonDTO:
+    id: int
+    name: str
+    role: Role
+    unit_id: int | None
+    reminder_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentityDTO:
+    id: int
+    channel: str
+    external_id: str
+    chat_id: str
+    display_name: str
+    person_id: int
+    reachable: bool
+
+
+def unit_dto(u: Unit) -> UnitDTO:
+    return UnitDTO(u.id, u.code, u.name, u.kind, u.parent_id)
+
+
+def person_dto(p: Person) -> PersonDTO:
+    return PersonDTO(p.id, p.name, p.role, p.unit_id, p.reminder_channel)
+
+
+def identity_dto(i: ChannelIdentity) -> IdentityDTO:
+    return IdentityDTO(i.id, i.channel, i.external_id, i.chat_id, i.display_name, i.person_id, i.reachable)
+
+
+# ---------------------------------------------------------------- units
+
+async def add_unit(
+    s: AsyncSession, code: str, name: str, kind: UnitKind, parent_code: str | None = None
+) -> UnitDTO:
+    parent_id = None
+    if parent_code:
+        parent = await get_unit_by_code(s, parent_code)
+        if parent is None:
+            raise LookupError(parent_code)
+        parent_id = parent.id
+    unit = Unit(code=code, name=name, kind=kind, parent_id=parent_id)
+    s.add(unit)
+    await s.flush()
+    return unit_dto(unit)
+
+
+async def get_unit_by_code(s: AsyncSession, code: str) -> UnitDTO | None:
+    unit = await s.scalar(select(Unit).where(Unit.code == code))
+    return unit_dto(unit) if unit else None
+
+
+async def get_unit(s: AsyncSession, unit_id: int) -> UnitDTO | None:
+    unit = await s.get(Unit, unit_id)
+    return unit_dto(unit) if unit else None
+
+
+async def list_units(s: AsyncSession, kind: UnitKind | None = None) -> list[UnitDTO]:
+    q = select(Unit).order_by(Unit.code)
+    if kind is not None:
+        q = q.where(Unit.kind == kind)
+    return [unit_dto(u) for u in await s.scalars(q)]
+
+
+async def subtree_ids(s: AsyncSession, unit_id: int) -> set[int]:
+    """The unit and all its descendants (the tree is small: a commune has tens of units)."""
+    rows = (await s.execute(select(Unit.id, Unit.parent_id))).all()
+    children: dict[int | None, list[int]] = {}
+    for uid, parent in rows:
+        children.setdefault(parent, []).append(uid)
+    found, stack = {unit_id}, [unit_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+# ---------------------------------------------------------------- people
+
+async def add_person(s: AsyncSession, name: str, role: Role, unit_id: int | None) -> PersonDTO:
+    person = Person(name=name, role=role, unit_id=unit_id)
+    s.add(person)
+    await s.flush()
+    return person_dto(person)
+
+
+async def get_person(s: AsyncSession, person_id: int) -> PersonDTO | None:
+    person = await s.get(Person, person_id)
+    return person_dto(person) if person else None
+
+
+async def set_role(s: AsyncSession, person_id: int, role: Role, unit_id: int | None) -> None:
+    await s.execute(update(Person).where(Person.id == person_id).values(role=role, unit_id=unit_id))
+
+
+async def persons_with_role(s: AsyncSession, role: Role) -> list[PersonDTO]:
+    rows = await s.scalars(select(Person).where(Person.role == role).order_by(Person.id))
+    return [person_dto(p) for p in rows]
+
+
+async def count_persons(s: AsyncSession) -> int:
+    return int(await s.scalar(select(func.count(Person.id))) or 0)
+
+
+# ---------------------------------------------------------------- identities
+
+async def find_identity(s: AsyncSession, channel: str, external_id: str) -> IdentityDTO | None:
+    row = await s.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    return identity_dto(row) if row else None
+
+
+async def get_or_create_identity(
+    s: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str
+) -> tuple[IdentityDTO, PersonDTO]:
+    """Find the sender; a first-time sender becomes a citizen."""
+    row = await s.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    if row is None:
+        person = Person(name=display_name[:255] or "Người dùng", role=Role.CITIZEN)
+        s.add(person)
+        await s.flush()
+        row = ChannelIdentity(
+            channel=channel, external_id=external_id, chat_id=chat_id,
+            display_name=display_name[:255], person_id=person.id, reachable=True,
+        )
+        s.add(row)
+        await s.flush()
+    else:
+        if row.chat_id != chat_id and chat_id:
+            row.chat_id = chat_id
+        if not row.reachable:
+            row.reachable = True  # they wrote to us, so we can reach them again
+        person = await s.get(Person, row.person_id)
+        assert person is not None
+    return identity_dto(row), person_dto(person)
+
+
+async def attach_identity(
+    s: AsyncSession, person_id: int, channel: str, external_id: str, chat_id: str, display_name: str = ""
+) -> IdentityDTO:
+    row = ChannelIdentity(
+        channel=channel, external_id=external_id, chat_id=chat_id,
+        display_name=display_name, person_id=person_id, reachable=True,
+    )
+    s.add(row)
+    await s.flush()
+    return identity_dto(row)
+
+
+async def identities_of(s: AsyncSession, person_id: int) -> list[IdentityDTO]:
+    rows = await s.scalars(select(ChannelIdentity).where(ChannelIdentity.person_id == person_id))
+    return [identity_dto(r) for r in rows]
+
+
+async def mark_unreachable(s: AsyncSession, channel: str, chat_id: str) -> None:
+    await s.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
+        .values(reachable=False)
+    )
+
+
+# ---------------------------------------------------------------- invites
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+
+
+@dataclass(frozen=True)
+class InviteDTO:
+    code: str
+    role: Role
+    unit_id: int
+    expires_at: datetime
+    uses_left: int
+
+
+async def create_invite(
+    s: AsyncSession, role: Role, unit_id: int, days: int = 7, uses: int = 1, created_by: int | None = None
+) -> InviteDTO:
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
+    inv = Invite(
+        code=code, role=role, unit_id=unit_id, expires_at=utcnow() + timedelta(days=days),
+        uses_left=uses, created_by_id=created_by,
+    )
+    s.add(inv)
+    await s.flush()
+    return InviteDTO(code, role, unit_id, inv.expires_at, uses)
+
+
+class InviteProblem(Exception):
+    """Why an invite code cannot be used: 'unknown', 'expired' or 'used_up'."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def redeem_invite(s: AsyncSession, code: str, person_id: int) -> InviteDTO:
+    """Use one slot of an invite and give the person its role and unit."""
+    normalized = code.strip().upper().replace("-", "").replace(" ", "")
+    inv = await s.scalar(select(Invite).where(Invite.code == normalized))
+    if inv is None:
+        raise InviteProblem("unknown")
+    if inv.expires_at <= utcnow():
+        raise InviteProblem("expired")
+    # Conditional decrement: two people racing for the last slot cannot both win.
+    result = await s.execute(
+        update(Invite).where(Invite.id == inv.id, Invite.uses_left > 0).values(uses_left=Invite.uses_left - 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InviteProblem("used_up")
+    await set_role(s, person_id, inv.role, inv.unit_id)
+    return InviteDTO(inv.code, inv.role, inv.unit_id, inv.expires_at, inv.uses_left - 1)
