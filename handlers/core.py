@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import unicodedata
 import weakref
 from dataclasses import replace
+from datetime import timedelta
 
+from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import texts
@@ -19,11 +22,12 @@ from handlers.context import Context, Services
 from handlers.messages import Incoming, Reply
 from handlers.roles import AUDIENCE, at_least
 from handlers.router import Router
-from storage.repos import dialogs, people
+from storage.repos import choices, dialogs, people
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
+CHOICES_TTL = timedelta(hours=12)
 # Format and control characters (zero-width, bidi overrides) carry no meaning in a question.
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co"}
 
@@ -77,8 +81,29 @@ class Conversation:
                 session, msg.channel, msg.user_id, msg.chat_id, msg.display_name
             )
             ctx = Context(session, self.services, identity, person, msg)
+            if not msg.buttons_supported:
+                ctx.msg = await self._resolve_choice(ctx)
             ctx.dialog = await dialogs.load(session, identity.id, ctx.now())
-            return await self._route(ctx)
+            replies = await self._route(ctx)
+            if not msg.buttons_supported:
+                await self._remember_choices(ctx, replies)
+            return replies
+
+    async def _resolve_choice(self, ctx: Context) -> Incoming:
+        """Turn "2", "số 2" or a label typed after a numbered list into that button's data."""
+        msg = ctx.msg
+        if msg.callback_data is not None or msg.command:
+            return msg
+        shown = await choices.load(ctx.db, ctx.identity.id, ctx.now())
+        data = pick_choice(msg.text, shown)
+        return replace(msg, callback_data=data, text="") if data else msg
+
+    async def _remember_choices(self, ctx: Context, replies: list[Reply]) -> None:
+        shown = [(b.label, b.data) for r in replies for b in r.all_buttons()]
+        if shown:
+            await choices.save(ctx.db, ctx.identity.id, shown, ctx.now(), CHOICES_TTL)
+        elif replies:
+            await choices.clear(ctx.db, ctx.identity.id)
 
     async def _route(self, ctx: Context) -> list[Reply]:
         msg = ctx.msg
@@ -118,6 +143,40 @@ class Conversation:
         if not at_least(ctx.person.role, action.min_role):
             return [Reply(texts.ACTION_NOT_ALLOWED.format(audience=AUDIENCE[action.min_role]))]
         return await action.handler(ctx, args)
+
+
+def fold_label(text: str) -> str:
+    """Lower case, without diacritics, emoji or punctuation: for comparing a typed label."""
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    kept = "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text
+                   if unicodedata.category(ch) != "Mn")
+    return " ".join(kept.split())
+
+
+_NUMBER = re.compile(r"^(?:so|số|chon|chọn|#)?\s*(\d{1,2})\s*[.)]?$", re.IGNORECASE)
+
+
+def pick_choice(text: str, shown: list[tuple[str, str]]) -> str | None:
+    """The data of the choice a typed line selects: its number, or (nearly) its label."""
+    if not shown:
+        return None
+    line = text.strip()
+    if any(label.strip().isdigit() for label, _ in shown):
+        # Choices that are numbers themselves ("1", "2", "5" citizens): the typed number is the label.
+        return next((data for label, data in shown if label.strip() == line), None)
+    number = _NUMBER.match(line)
+    if number:
+        index = int(number.group(1))
+        return shown[index - 1][1] if 1 <= index <= len(shown) else None
+    typed = fold_label(line)
+    if len(typed) < 2:
+        return None
+    labels = [fold_label(label) for label, _ in shown]
+    for (_, data), label in zip(shown, labels, strict=True):
+        if typed == label:
+            return data
+    best = process.extractOne(typed, labels, scorer=fuzz.ratio, score_cutoff=85)
+    return shown[best[2]][1] if best else None
 
 
 def _with_text(msg: Incoming, text: str) -> Incoming:

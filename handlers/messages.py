@@ -33,6 +33,9 @@ class Incoming:
     message_id: str | None = None
     reply_to_bot: bool = False
     mentions_bot: bool = False
+    # False on channels that cannot show buttons (Zalo, console): the core then remembers the
+    # numbered choices it showed and reads the next "1", "số 2" or label as a button press.
+    buttons_supported: bool = True
 
     @property
     def command(self) -> str | None:

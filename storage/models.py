@@ -14,9 +14,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -120,3 +123,47 @@ class DialogState(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class PendingChoices(Base):
+    """The numbered choices last shown on a channel without buttons (Zalo, console)."""
+
+    __tablename__ = "pending_choices"
+
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="CASCADE"), primary_key=True
+    )
+    choices: Mapped[list[Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuestionLog(Base):
+    """Every citizen question, masked before writing, with what the matcher decided."""
+
+    __tablename__ = "question_log"
+    __table_args__ = (Index("ix_question_log_asked_at", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    decision: Mapped[str] = mapped_column(String(16))
+    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    handed_off: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IgnoredQuestion(Base):
+    """An unanswered question group an admin chose to ignore in /chuatraloi."""
+
+    __tablename__ = "ignored_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(500), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -7,7 +7,6 @@ Buttons are shown as numbered choices; the next line may be the number or the la
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -15,11 +14,6 @@ from handlers.core import Conversation
 from handlers.messages import Button, Incoming, Reply
 
 EXIT_WORDS = {"/thoat", "/exit", "/quit"}
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").strip()
 
 
 def render_choices(buttons: list[Button]) -> list[str]:
@@ -49,31 +43,20 @@ class ConsoleChannel:
         self.conversation = conversation
         self.user_id = user_id
         self.display_name = display_name
-        self.choices: list[Button] = []
-
-    def pick(self, line: str) -> str | None:
-        """Callback data for a line that selects one of the last shown choices."""
-        text = line.strip().rstrip(".").removeprefix("số").strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            return self.choices[int(text) - 1].data
-        folded = _fold(line)
-        for button in self.choices:
-            if folded and _fold(button.label).strip("❓📖👍👎 ") == folded.strip():
-                return button.data
-        return None
 
     async def send_text(self, line: str) -> list[Reply]:
-        """Deliver one typed line and return the bot's replies."""
-        data = self.pick(line) if self.choices and not line.strip().startswith("/") else None
+        """Deliver one typed line and return the bot's replies (choices are resolved by the core)."""
         msg = Incoming(
             channel=self.name, user_id=self.user_id, chat_id=self.user_id,
-            text="" if data else line, display_name=self.display_name, callback_data=data,
+            text=line, display_name=self.display_name, buttons_supported=False,
         )
-        replies = await self.conversation.handle(msg)
-        shown = [b for r in replies for b in r.all_buttons()]
-        if shown or replies:
-            self.choices = shown
-        return replies
+        return await self.conversation.handle(msg)
+
+    async def press(self, data: str) -> list[Reply]:
+        """Press a button by its data, as a channel with real buttons would."""
+        msg = Incoming(channel=self.name, user_id=self.user_id, chat_id=self.user_id,
+                       callback_data=data, display_name=self.display_name)
+        return await self.conversation.handle(msg)
 
     async def run(self, lines: Iterable[str], out: TextIO = sys.stdout, echo: bool = False) -> None:
         for raw in lines:

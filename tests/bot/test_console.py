@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.channels.console import ConsoleChannel, render
+from handlers.core import pick_choice
 from handlers.messages import Button, Reply
 
 
@@ -51,8 +52,20 @@ def test_render_numbers_choices() -> None:
     assert "[1] Có" in text and "[2] Không" in text
 
 
-async def test_pick_by_number_or_label(chat) -> None:  # type: ignore[no-untyped-def]
+def test_pick_choice_by_number_or_label() -> None:
+    shown = [("Lưu", "save"), ("Hủy bỏ", "cancel")]
+    assert pick_choice("2", shown) == "cancel" and pick_choice("số 1", shown) == "save"
+    assert pick_choice("2.", shown) == "cancel" and pick_choice("huy bo", shown) == "cancel"
+    assert pick_choice("9", shown) is None and pick_choice("hỏi khác", shown) is None
+
+
+def test_numeric_labels_are_matched_as_labels_not_positions() -> None:
+    shown = [("1", "n:1"), ("2", "n:2"), ("5", "n:5")]
+    assert pick_choice("5", shown) == "n:5" and pick_choice("4", shown) is None
+
+
+async def test_console_reads_number_as_button_press(chat) -> None:  # type: ignore[no-untyped-def]
     channel: ConsoleChannel = chat("citizen")
-    channel.choices = [Button("Lưu", "save"), Button("Hủy bỏ", "cancel")]
-    assert channel.pick("2") == "cancel" and channel.pick("số 1") == "save" and channel.pick("huy bo") == "cancel"
-    assert channel.pick("9") is None
+    await channel.send_text("/start")
+    replies = await channel.send_text("1")
+    assert "Các lệnh bạn dùng được" in replies[0].text
