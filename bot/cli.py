@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bot.cli_faq import FaqCliError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseBehindError
 
@@ -245,6 +246,12 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_admin)
 
 
+def _feature_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
+    from bot import cli_faq
+
+    return [cli_faq.register]
+
+
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [_register_core]
 
 
@@ -253,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     from bot import cli_features
 
-    for register in [*COMMAND_GROUPS, *cli_features.GROUPS]:
+    for register in [*COMMAND_GROUPS, *_feature_groups(), *cli_features.GROUPS]:
         register(sub)
     return parser
 
@@ -266,11 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)
-    except (SettingsError, DatabaseBehindError, CliError) as exc:
+    except (SettingsError, DatabaseBehindError, CliError, FaqCliError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

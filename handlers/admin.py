@@ -1,16 +1,17 @@
-"""Commune admin commands: invites (more in later modules: knowledge base, imports)."""
+"""Commune admin commands: invites, knowledge base reload and the unanswered-questions review."""
 
 from __future__ import annotations
 
 from datetime import UTC
 
+from faq.kb import KBError, add_overlay_paraphrase
 from handlers import texts
 from handlers.context import Context
-from handlers.messages import Reply
+from handlers.messages import Button, Reply
 from handlers.roles import ROLE_NAMES, parse_role
 from handlers.router import Router
 from storage.models import Role
-from storage.repos import people
+from storage.repos import people, questions
 
 router = Router()
 
@@ -38,3 +39,85 @@ async def invite(ctx: Context) -> list[Reply]:
     return [Reply(texts.INVITE_CREATED.format(
         code=inv.code, role=ROLE_NAMES[role], unit=unit.name, uses=uses, expires=expires
     ))]
+
+
+# ---------------------------------------------------------------- knowledge base
+
+@router.command("kb_reload", Role.ADMIN, texts.CMD["kb_reload"])
+async def kb_reload(ctx: Context) -> list[Reply]:
+    """Reloads the knowledge base; an invalid one is refused and the old one kept."""
+    engine = ctx.services.faq
+    if engine is None:
+        return [Reply(texts.FAQ_UNAVAILABLE)]
+    problems = engine.reload()
+    if problems:
+        return [Reply(texts.KB_RELOAD_REFUSED.format(problems="\n".join(f"• {p}" for p in problems[:10])))]
+    return [Reply(texts.KB_RELOADED.format(count=len(engine.kb)))]
+
+
+UNANSWERED_DAYS = 30
+
+
+@router.command("chuatraloi", Role.ADMIN, texts.CMD["chuatraloi"])
+async def unanswered(ctx: Context) -> list[Reply]:
+    """Lists the most frequent questions the bot could not answer well, with actions per group."""
+    since = questions.since_days(ctx.now(), UNANSWERED_DAYS)
+    groups = await questions.unanswered_groups(ctx.db, since)
+    if not groups:
+        return [Reply(texts.UNANSWERED_EMPTY.format(days=UNANSWERED_DAYS))]
+    lines = [texts.UNANSWERED_HEADER.format(days=UNANSWERED_DAYS)]
+    buttons: list[list[Button]] = []
+    for n, group in enumerate(groups, 1):
+        lines.append(texts.UNANSWERED_ITEM.format(
+            n=n, text=group.example.text[:120], count=group.count,
+            reason=texts.UNANSWERED_REASONS[group.reason]))
+        qid = group.example.id
+        buttons.append([Button(texts.UNANSWERED_ADD.format(n=n), f"ua:add:{qid}"),
+                        Button(texts.UNANSWERED_IGNORE.format(n=n), f"ua:ig:{qid}")])
+    return [Reply("\n".join(lines), buttons=buttons)]
+
+
+@router.action("ua", Role.ADMIN)
+async def unanswered_action(ctx: Context, args: list[str]) -> list[Reply]:
+    """Acts on one unanswered group: pick a topic, add as paraphrase, or ignore."""
+    if len(args) < 2 or not args[1].isdigit():
+        return [Reply(texts.STALE_BUTTON)]
+    question = await questions.get_question(ctx.db, int(args[1]))
+    if question is None:
+        return [Reply(texts.UNANSWERED_GONE)]
+    if args[0] == "ig":
+        await questions.ignore_question(ctx.db, question.normalized)
+        return [Reply(texts.UNANSWERED_IGNORED.format(text=question.text[:120]))]
+    if ctx.services.faq is None:
+        return [Reply(texts.FAQ_UNAVAILABLE)]
+    if args[0] == "add":
+        return [_pick_topic(ctx, question)]
+    if args[0] == "at" and len(args) > 2:
+        reply = _add_paraphrase(ctx, question.text, args[2])
+        if reply.text.startswith(texts.UNANSWERED_ADDED.split("«")[0]):
+            await questions.ignore_question(ctx.db, question.normalized)  # the group is resolved
+        return [reply]
+    return [Reply(texts.STALE_BUTTON)]
+
+
+def _pick_topic(ctx: Context, question: questions.LoggedQuestion) -> Reply:
+    kb = ctx.services.faq.kb
+    topic_ids = list(dict.fromkeys([*question.candidates,
+                                    *(t for t, _ in ctx.services.faq.match(question.text).candidates)]))
+    buttons = [[Button(kb.get(t).title, f"ua:at:{question.id}:{t}")] for t in topic_ids[:5] if kb.get(t)]
+    return Reply(texts.UNANSWERED_PICK_TOPIC.format(text=question.text[:120]), buttons=buttons)
+
+
+def _add_paraphrase(ctx: Context, text: str, topic_id: str) -> Reply:
+    engine = ctx.services.faq
+    entry = engine.kb.get(topic_id)
+    if entry is None:
+        return Reply(texts.FAQ_UNKNOWN_TOPIC)
+    try:
+        add_overlay_paraphrase(ctx.settings.faq_overlay_file, topic_id, text, kb_dir=engine.kb_dir)
+    except KBError as err:
+        return Reply(texts.UNANSWERED_ADD_FAILED.format(problems="; ".join(err.problems[:3])))
+    problems = engine.reload()
+    if problems:
+        return Reply(texts.KB_RELOAD_REFUSED.format(problems="\n".join(problems[:5])))
+    return Reply(texts.UNANSWERED_ADDED.format(text=text[:120], title=entry.title))

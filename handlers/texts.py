@@ -73,3 +73,60 @@ FAQ_UNAVAILABLE = (
     "Hiện mình chưa tra cứu được kho câu hỏi thường gặp. Bạn gõ /trogiup để xem các lệnh, "
     "hoặc liên hệ Tổ công nghệ số cộng đồng ở thôn/tổ dân phố của bạn nhé."
 )
+FAQ_CLARIFY = "Có phải bạn muốn hỏi:"
+FAQ_NONE_OF_THESE = "Không phải các ý trên"
+FAQ_FALLBACK = (
+    "Xin lỗi, mình chưa tìm được câu trả lời chắc chắn cho câu hỏi này. "
+    "Mình có thể chuyển câu hỏi cho Tổ công nghệ số cộng đồng để một thành viên trả lời bạn."
+)
+FAQ_HANDOFF_BUTTON = "📨 Gửi cho Tổ CNSCĐ"
+FAQ_MORE = "Xem thêm:"
+FAQ_RELATED_PREFIX = "➡️ "
+FAQ_FEEDBACK_UP = "👍 Hữu ích"
+FAQ_FEEDBACK_DOWN = "👎 Chưa đúng"
+FAQ_THANKS_UP = "Cảm ơn bạn đã phản hồi! Chúc bạn làm thủ tục thuận lợi."
+FAQ_THANKS_DOWN = (
+    "Cảm ơn bạn đã cho biết. Mình sẽ ghi lại để bổ sung câu trả lời. "
+    "Bạn có muốn gửi câu hỏi cho thành viên Tổ công nghệ số cộng đồng không?"
+)
+FAQ_UNKNOWN_TOPIC = "Chủ đề này không còn trong kho hỏi đáp. Bạn gõ lại câu hỏi giúp mình nhé."
+FAQ_HANDOFF_LOGGED = (
+    "Mình đã ghi lại câu hỏi để Tổ công nghệ số cộng đồng xem và bổ sung. "
+    "Bạn cũng có thể đến gặp trực tiếp Tổ công nghệ số cộng đồng ở thôn/tổ dân phố của bạn."
+)
+FAQ_ID_WARNING = (
+    "⚠️ Bạn không cần và không nên gửi số căn cước, số điện thoại hay mã OTP qua tin nhắn. "
+    "Mình đã không lưu các số đó."
+)
+SMALLTALK = {
+    "greeting": "Chào bạn! Bạn cứ nhắn câu hỏi về VNeID hoặc dịch vụ công, mình sẽ giúp. Gõ /trogiup để xem hướng dẫn.",
+    "thanks": "Không có gì ạ! Bạn cần hỏi thêm gì cứ nhắn nhé.",
+    "ack": "Dạ vâng. Bạn cần hỏi thêm gì cứ nhắn nhé.",
+    "bye": "Chào bạn, chúc bạn một ngày tốt lành!",
+}
+
+# ---------------------------------------------------------------- knowledge base admin
+KB_RELOADED = "Đã nạp lại kho hỏi đáp: {count} chủ đề."
+KB_RELOAD_REFUSED = "Kho hỏi đáp mới có lỗi nên mình vẫn giữ bản cũ. Lỗi:\n{problems}"
+UNANSWERED_EMPTY = "Không có câu hỏi nào chưa trả lời được trong {days} ngày qua. 🎉"
+UNANSWERED_HEADER = "Câu hỏi chưa trả lời tốt trong {days} ngày qua (nhóm theo độ giống nhau):"
+UNANSWERED_ITEM = "{n}. «{text}» – {count} lần – {reason}"
+UNANSWERED_REASONS = {
+    "fallback": "bot không tìm được câu trả lời",
+    "clarify": "bot phải hỏi lại, người dân không chọn",
+    "low": "trả lời với độ tin cậy thấp",
+    "down": "người dân bấm 👎",
+}
+UNANSWERED_ADD = "➕ Thêm vào chủ đề ({n})"
+UNANSWERED_IGNORE = "🙈 Bỏ qua ({n})"
+UNANSWERED_HAND = "🙋 Giao thành viên ({n})"
+UNANSWERED_PICK_TOPIC = "Thêm «{text}» làm câu hỏi mẫu cho chủ đề nào?"
+UNANSWERED_ADDED = "Đã thêm «{text}» vào chủ đề «{title}» và nạp lại kho hỏi đáp."
+UNANSWERED_ADD_FAILED = "Không thêm được câu hỏi mẫu: {problems}"
+UNANSWERED_IGNORED = "Đã bỏ qua nhóm câu hỏi «{text}»; nhóm này sẽ không hiện lại."
+UNANSWERED_HANDED = "Đã chuyển câu hỏi «{text}» vào hàng đợi của Tổ CNSCĐ."
+UNANSWERED_GONE = "Câu hỏi này không còn trong nhật ký."
+CMD.update({
+    "kb_reload": "Nạp lại kho hỏi đáp",
+    "chuatraloi": "Câu hỏi bot chưa trả lời được",
+})

@@ -53,6 +53,7 @@ _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _CODE_WORD = r"(?:mã|ma|otp|code)"
 _CODE_FILLER = (
     r"(?:xác nhận|xac nhan|kích hoạt|kich hoat|xác thực|xac thuc|otp|pin|code|bảo mật|bao mat"
+    r"|vneid|sms|đăng nhập|dang nhap|một lần|mot lan|truy cập|truy cap"
     r"|của (?:tôi|em|mình)|cua (?:toi|em|minh)|là|la|gồm|gom|số|so|mới|moi|nhận được|nhan duoc)"
 )
 _CODE_AFTER_WORD = re.compile(

@@ -67,9 +67,17 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def faq_engine():  # type: ignore[no-untyped-def]
+    """The real knowledge base, loaded once (about two seconds) and shared read-only."""
+    from faq.engine import FaqEngine
+
+    return FaqEngine.load()
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[App]:
-    application = await build_app(settings)
+async def app(settings: Settings, faq_engine) -> AsyncIterator[App]:  # type: ignore[no-untyped-def]
+    application = await build_app(settings, faq=faq_engine)
     await _empty_tables(application)
     yield application
     await application.close()
