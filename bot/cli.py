@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.cli_faq import FaqCliError
+from bot.cli_reminders import ReminderCliError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseBehindError
 
@@ -247,9 +248,9 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
 
 
 def _feature_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from bot import cli_faq
+    from bot import cli_faq, cli_reminders, cli_tasks
 
-    return [cli_faq.register]
+    return [cli_faq.register, cli_tasks.register, cli_reminders.register]
 
 
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [_register_core]
@@ -273,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)
-    except (SettingsError, DatabaseBehindError, CliError, FaqCliError) as exc:
+    except (SettingsError, DatabaseBehindError, CliError, FaqCliError, ReminderCliError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -65,7 +65,12 @@ class EvalReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def _from(cls, t: _Tally, by_style: dict[str, EvalReport] | None = None, errors: list[dict[str, Any]] | None = None) -> EvalReport:
+    def _from(
+        cls,
+        t: _Tally,
+        by_style: dict[str, EvalReport] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> EvalReport:
         return cls(
             n=t.n,
             n_in_scope=t.in_scope,

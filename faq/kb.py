@@ -242,7 +242,9 @@ def _check_ids(raws: list[tuple[str, dict[str, Any]]], groups: dict[str, str], p
             problems.append(f"duplicate id {eid} in {seen[eid]} and {name}")
         seen.setdefault(eid, name)
         if groups and eid not in groups and not eid.startswith(LOCAL_PREFIX):
-            problems.append(f"{name}: id {eid} is not in topics.yaml (extra ids must start with '{LOCAL_PREFIX}')")
+            problems.append(
+                f"{name}: id {eid} is not in topics.yaml (extra ids must start with '{LOCAL_PREFIX}')"
+            )
     for missing in sorted(set(groups) - set(seen)):
         problems.append(f"missing entry for topic {missing}")
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --------------------------------------------------------------------------- characters
 
@@ -35,14 +37,15 @@ _CHAR_TONE: dict[str, tuple[str, int]] = {
 }
 _SHAPE_TO_PLAIN = {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u", "đ": "d"}
 _FOLD_TABLE = str.maketrans(
-    {ch: _SHAPE_TO_PLAIN.get(base, base) for ch, (base, _t) in _CHAR_TONE.items()}
-    | {"đ": "d", "Đ": "D"}
+    {ch: _SHAPE_TO_PLAIN.get(base, base) for ch, (base, _t) in _CHAR_TONE.items()} | {"đ": "d", "Đ": "D"}
 )
 _VOWELS = frozenset(_TONED_VOWELS)
 _MARKED = frozenset("ăâêôơư")
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u00ad]")
 _NON_WORD = re.compile(r"[^\w]+|_")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _REPEAT3 = re.compile(r"([^\W\d_])\1{2,}")
 
 # --------------------------------------------------------------------------- syllables
@@ -98,7 +101,7 @@ def _parse(base: str) -> tuple[str, str, str] | None:
         onset = "gi"
     else:
         onset = next((o for o in _ONSETS if base.startswith(o)), "")
-    rest = base[len(onset):]
+    rest = base[len(onset) :]
     i = 0
     while i < len(rest) and rest[i] in _VOWELS:
         i += 1
@@ -204,6 +207,7 @@ def _apply_horn(buf: list[str]) -> bool:
 
 
 def _telex(token: str) -> str | None:
+    """Decode a Telex leftover ("dduowcj" → "được"); None unless it gives a syllable."""
     shape = "dd" in token or "w" in token or any(v * 2 in token for v in "aeo")
     tail = len(token) - len(token.rstrip("sfrxj"))  # tone keys typed at the end
     buf: list[str] = []
@@ -229,6 +233,7 @@ def _telex(token: str) -> str | None:
 
 
 def _vni(token: str) -> str | None:
+    """Decode a VNI leftover ("d9u7o75c" → "được"); None unless it gives a syllable."""
     buf: list[str] = []
     tone = 0
     for ch in token:
@@ -262,7 +267,7 @@ def _swap_teen_onset(word: str) -> str | None:
     """Teencode consonant swaps: f→ph, w→qu (fải→phải, wá→quá)."""
     for src, dst in (("f", "ph"), ("w", "qu")):
         if word.startswith(src):
-            candidate = canonical_tone(dst + word[len(src):])
+            candidate = canonical_tone(dst + word[len(src) :])
             if is_syllable(candidate):
                 return candidate
     return None
@@ -310,7 +315,6 @@ _ABBREV: dict[str, str] = {
     **dict.fromkeys("dc đc đx dx dươc đươc dk0".split(), "được"),
     **dict.fromkeys("dky đky đki dki".split(), "đăng ký"),
     **dict.fromkeys("mkhau mkhẩu pw pwd password".split(), "mật khẩu"),
-    "pass": "mật khẩu",
     **dict.fromkeys("tk tkhoan tkhoản".split(), "tài khoản"),
     **dict.fromkeys("sdt sđt".split(), "số điện thoại"),
     **dict.fromkeys("dt đt dthoai đthoai dthoại đthoại".split(), "điện thoại"),
@@ -395,6 +399,12 @@ _ABBREV: dict[str, str] = {
     "nc": "nước",
     **dict.fromkeys("cnscd cnscđ".split(), "công nghệ số cộng đồng"),
     "login": "đăng nhập",
+    "dl": "dữ liệu",
+    "xn": "xác nhận",
+    "csgt": "cảnh sát giao thông",
+    "check": "kiểm tra",
+    "update": "cập nhật",
+    "reset": "đặt lại",
     "thiệt": "thật",
     "vô": "vào",
     "m1": "mức 1",
@@ -406,7 +416,7 @@ _ABBREV: dict[str, str] = {
     "ggplay": "chplay",
     "appstore": "appstore",
 }
-_PROTECTED = frozenset(_ABBREV) | {"mk", "đk", "dk", "chi", "mô", "răng", "v"}
+_PROTECTED = frozenset(_ABBREV) | {"mk", "đk", "dk", "chi", "mô", "răng", "v", "pass"}
 
 # Multi-token rewrites, matched on folded tokens (unambiguous without diacritics).
 _PHRASES: tuple[tuple[str, str], ...] = (
@@ -429,6 +439,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("level 1", "mức 1"),
     ("level 2", "mức 2"),
     ("sao v", "sao vậy"),
+    ("con nit", "trẻ em"),
+    ("muc mot", "mức 1"),
+    ("muc hai", "mức 2"),
+    ("pass code", "passcode"),
     ("s v", "sao vậy"),
 )
 # Decoded IME leftovers get their usual accents back ("mát khẩu" from "mats khaaur" → "mật khẩu").
@@ -481,6 +495,8 @@ def _expand_contextual(tokens: list[str], i: int) -> str | None:
         return None if nxt in _MO_COMPOUND or prev == "quy" else "đâu"
     if tok == "răng":
         return None if prev in _RANG_BEFORE or nxt in ("miệng", "hàm", "sữa", "khôn") else "sao"
+    if tok == "pass":
+        return "passcode" if nxt in ("6", "code", "sáu") else "mật khẩu"
     if tok == "v":
         return "vậy" if not nxt or nxt in ("admin", "mọi", "ạ", "ad", "mn") else "với"
     return None
@@ -498,6 +514,9 @@ _FILLERS_ANYWHERE: tuple[tuple[str, ...], ...] = tuple(
     )
 )  # fmt: skip
 _FILLERS_IF_ACCENTED = ("nha", "nhe")  # without diacritics these may be "nhà", "nhẹ"
+_FILLER_INDEX: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in sorted(_FILLERS_ANYWHERE, key=len, reverse=True):
+    _FILLER_INDEX.setdefault(_phrase[0], []).append(_phrase)
 _TRAILING = ("em cảm ơn", "xin cảm ơn", "cảm ơn nhiều", "cảm ơn", "cám ơn", "thank")
 _VOCATIVES = ("admin", "bot", "mọi người", "ad", "anh chị", "ạ", "ơi")
 
@@ -514,11 +533,16 @@ class NormalizedText:
         return self.folded.split()
 
 
+_SYMBOLS = {"=": " bằng ", "+": " và ", "&": " và "}
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00d0", "Đ").replace("\u00f0", "đ")
-    text = _ZERO_WIDTH.sub("", text)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    for symbol, word in _SYMBOLS.items():
+        text = text.replace(symbol, word)
+    text = _CONTROL.sub(" ", _ZERO_WIDTH.sub("", text))
+    if not text.isascii():
+        text = _COMBINING.sub("", text)
     return _NON_WORD.sub(" ", text.lower())
 
 
@@ -529,15 +553,29 @@ def _collapse_repeats(token: str) -> str:
     return _undouble(collapsed) or collapsed
 
 
+def _index_phrases(pairs: Iterable[tuple[str, str]]) -> dict[str, list[tuple[list[str], list[str]]]]:
+    """Phrases by first word, longest first."""
+    index: dict[str, list[tuple[list[str], list[str]]]] = {}
+    for pattern, repl in pairs:
+        parts = pattern.split()
+        index.setdefault(parts[0], []).append((parts, repl.split()))
+    for options in index.values():
+        options.sort(key=lambda o: -len(o[0]))
+    return index
+
+
+_PHRASE_INDEX = _index_phrases(_PHRASES)
+_fold_token = lru_cache(maxsize=65536)(fold)
+
+
 def _rewrite_phrases(tokens: list[str]) -> list[str]:
-    folded = [fold(t) for t in tokens]
+    folded = [_fold_token(t) for t in tokens]
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for pattern, repl in _PHRASES:
-            parts = pattern.split()
+        for parts, repl in _PHRASE_INDEX.get(folded[i], ()):
             if folded[i : i + len(parts)] == parts:
-                out.extend(repl.split())
+                out.extend(repl)
                 i += len(parts)
                 break
         else:
@@ -572,27 +610,20 @@ def _reaccent(tokens: list[str], repaired: set[int]) -> list[str]:
     return out
 
 
-def _drop_sequence(tokens: list[str], phrase: tuple[str, ...]) -> list[str]:
-    n = len(phrase)
-    out: list[str] = []
+def _strip_fillers(tokens: list[str], typed_with_accents: bool) -> list[str]:
+    """Drop politeness fillers (unless nothing would be left) and vocatives at the edges."""
+    kept: list[str] = []
     i = 0
     while i < len(tokens):
-        if tuple(tokens[i : i + n]) == phrase:
-            i += n
+        for phrase in _FILLER_INDEX.get(tokens[i], ()):
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
         else:
-            out.append(tokens[i])
+            if not (typed_with_accents and tokens[i] in _FILLERS_IF_ACCENTED):
+                kept.append(tokens[i])
             i += 1
-    return out
-
-
-def _strip_fillers(tokens: list[str]) -> list[str]:
-    if not tokens:
-        return tokens
-    for phrase in _FILLERS_ANYWHERE:
-        tokens = _drop_sequence(tokens, phrase) or tokens
-    if any(not t.isascii() for t in tokens):
-        tokens = [t for t in tokens if t not in _FILLERS_IF_ACCENTED] or tokens
-    return _strip_edges(tokens)
+    return _strip_edges(kept or tokens)
 
 
 def _strip_edges(tokens: list[str]) -> list[str]:
@@ -613,25 +644,32 @@ def _strip_edges(tokens: list[str]) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=65536)
+def _fix_token(token: str) -> tuple[str, bool]:
+    """Repeats collapsed, tone placed canonically, IME leftovers repaired; and whether repaired."""
+    token = canonical_tone(_collapse_repeats(token))
+    fixed = repair_token(token)
+    return fixed, fixed != token
+
+
 def _pipeline(text: str) -> list[str]:
-    tokens = [_collapse_repeats(t) for t in _clean(text).split()]
-    tokens = [canonical_tone(t) for t in tokens]
+    raw = _clean(text).split()
+    typed_with_accents = any(not t.isascii() for t in raw)
+    tokens: list[str] = []
     repaired: set[int] = set()
-    fixed_tokens: list[str] = []
-    for i, tok in enumerate(tokens):
-        fixed = repair_token(tok)
-        if fixed != tok:
+    for i, tok in enumerate(raw):
+        fixed, was_repaired = _fix_token(tok)
+        if was_repaired:
             repaired.add(i)
-        fixed_tokens.append(fixed)
-    tokens = _reaccent(fixed_tokens, repaired)
+        tokens.append(fixed)
+    tokens = _reaccent(tokens, repaired)
     tokens = _rewrite_phrases(tokens)
     tokens = _expand(tokens)
     tokens = _rewrite_phrases(tokens)
-    return _strip_fillers(tokens)
+    return _strip_fillers(tokens, typed_with_accents)
 
 
 def normalize(text: str) -> NormalizedText:
     """Normalise a chat message; see the module docstring."""
     accented = " ".join(_pipeline(text))
     return NormalizedText(accented=accented, folded=fold(accented))
-

@@ -80,6 +80,8 @@ async def unanswered(ctx: Context) -> list[Reply]:
 @router.action("ua", Role.ADMIN)
 async def unanswered_action(ctx: Context, args: list[str]) -> list[Reply]:
     """Acts on one unanswered group: pick a topic, add as paraphrase, or ignore."""
+    if args[:1] == ["list"]:
+        return await unanswered(ctx)
     if len(args) < 2 or not args[1].isdigit():
         return [Reply(texts.STALE_BUTTON)]
     question = await questions.get_question(ctx.db, int(args[1]))

@@ -12,8 +12,12 @@ from storage.repos import people
 
 router = Router()
 
-# Buttons of the /start menu per role: (label, callback data). Actions live in the role modules.
-MENU_BUTTONS: dict[Role, list[tuple[str, str]]] = {}
+# Buttons of the /start menu from a role up: (label, callback data). Actions live in the role modules.
+MENU_BUTTONS: dict[Role, list[tuple[str, str]]] = {
+    Role.MEMBER: [(texts.MENU_PROGRESS, "td:list")],
+    Role.HEAD: [(texts.MENU_TASKS, "nv:list"), (texts.MENU_OVERDUE, "nv:late")],
+    Role.ADMIN: [(texts.MENU_UNANSWERED, "ua:list")],
+}
 
 
 @router.command("start", Role.CITIZEN, texts.CMD["start"], menu=False)

@@ -37,6 +37,10 @@ HELP_HEADER = "Các lệnh bạn dùng được:"
 HELP_FOOTER_CITIZEN = "Hoặc cứ gõ câu hỏi của bạn, mình sẽ tìm câu trả lời."
 MENU_ASK = "❓ Hỏi đáp VNeID, dịch vụ công"
 MENU_HELP = "📖 Trợ giúp"
+MENU_PROGRESS = "📝 Cập nhật tiến độ nhiệm vụ"
+MENU_TASKS = "📋 Nhiệm vụ của đơn vị"
+MENU_OVERDUE = "⛔ Nhiệm vụ quá hạn"
+MENU_UNANSWERED = "❓ Câu hỏi chưa trả lời được"
 
 # ---------------------------------------------------------------- membership
 JOIN_USAGE = "Bạn gõ /thamgia kèm mã mời, ví dụ: /thamgia ABCD2345. Mã mời do quản trị viên xã/phường cấp."

@@ -1,0 +1,276 @@
+"""The daily sweep: compute each head's digest, the monthly report nudge and the weekly escalation,
+and write them to the outbox. Nothing is scheduled per task: every sweep reads the tables afresh.
+
+A sweep runs on working days only. It covers every reminder date since the last sweep (kept in
+`scheduler_state`), so weekends, holidays and missed days are caught up on the next working morning;
+the outbox key (kind, recipient, date) makes running a sweep twice harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from scheduler import texts
+from scheduler.workcal import is_working_day, next_send_time, parse_holidays
+from storage.models import Outbox, Role, SchedulerState
+from storage.repos import people, tasks
+from storage.repos.tasks import TaskDTO
+
+LAST_SWEEP_KEY = "sweep.last_date"
+MAX_CATCH_UP_DAYS = 14
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    key: str
+    kind: str
+    person_id: int
+    text: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    not_before: datetime | None = None  # naive UTC
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The settings a sweep needs to place dates in working windows."""
+
+    settings: Settings
+
+    @property
+    def holidays(self) -> list[date]:
+        return parse_holidays(self.settings.extra_holidays) if self.settings.extra_holidays else []
+
+    def is_working(self, day: date) -> bool:
+        return is_working_day(day, self.holidays)
+
+    def next_window(self, at_utc: datetime) -> datetime:
+        s = self.settings
+        aware = next_send_time(at_utc.replace(tzinfo=UTC), s.quiet_hours_start, s.quiet_hours_end, s.tz,
+                               self.holidays)
+        return aware.astimezone(UTC).replace(tzinfo=None)
+
+    def local_date(self, at_utc: datetime) -> date:
+        return at_utc.replace(tzinfo=UTC).astimezone(self.settings.tz).date()
+
+    def morning_of(self, day: date) -> datetime:
+        """The sweep time of a day, as naive UTC."""
+        local = datetime.combine(day, self.settings.reminder_time, tzinfo=self.settings.tz)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------- reminder dates of one task
+
+def stage_dates(task: TaskDTO, settings: Settings, horizon: date) -> list[date]:
+    """Every day on which this task is due a reminder, up to `horizon`."""
+    if task.deadline_kind != "date" or task.due_date is None:
+        return []
+    due = task.due_date
+    days = [due - timedelta(days=n) for n in settings.reminder_days]
+    late = due + timedelta(days=1)
+    while late <= horizon:
+        days.append(late)
+        late += timedelta(days=settings.overdue_repeat_days)
+    return sorted(d for d in days if d <= horizon)
+
+
+def due_in_window(task: TaskDTO, settings: Settings, start: date, today: date) -> bool:
+    return any(start <= d <= today for d in stage_dates(task, settings, today))
+
+
+def next_reminder_date(task: TaskDTO, settings: Settings, after: date, cal: Calendar,
+                       paused_until: date | None) -> date | None:
+    """When this task will next appear in a digest (the first working day on or after its stage date)."""
+    if task.status.value == "done":
+        return None
+    floor = max(after, paused_until + timedelta(days=1)) if paused_until else after
+    horizon = floor + timedelta(days=400)
+    candidates = stage_dates(task, settings, horizon)
+    if task.deadline_kind == "recurring":  # the monthly report nudge, while the task runs
+        nudge = floor.replace(day=settings.monthly_reminder_day)
+        if nudge < floor:
+            nudge = (nudge.replace(day=1) + timedelta(days=32)).replace(day=settings.monthly_reminder_day)
+        candidates = [nudge] if task.until is None or nudge <= task.until else []
+    for day in candidates:
+        if day >= floor:
+            while not cal.is_working(day):
+                day += timedelta(days=1)
+            return day
+    return None
+
+
+# ---------------------------------------------------------------- building messages
+
+def _fmt(d: date | datetime | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else texts.NEVER
+
+
+def _when(days_left: int) -> str:
+    if days_left == 0:
+        return texts.WHEN_TODAY
+    return texts.WHEN_LEFT.format(n=days_left) if days_left > 0 else texts.WHEN_LATE.format(n=-days_left)
+
+
+def digest_text(name: str, unit: str, today: date, items: list[TaskDTO], tz_last: dict[int, date | None]) -> str:
+    overdue = [t for t in items if t.due_date and t.due_date < today]
+    upcoming = [t for t in items if t.due_date and t.due_date >= today]
+    lines = [texts.DIGEST_HEADER.format(name=name, unit=unit, today=_fmt(today))]
+    for heading, group in ((texts.DIGEST_OVERDUE, overdue), (texts.DIGEST_DUE, upcoming)):
+        if not group:
+            continue
+        lines.append("")
+        lines.append(heading)
+        for t in sorted(group, key=lambda x: x.due_date or today):
+            assert t.due_date is not None
+            lines.append(texts.DIGEST_ITEM.format(
+                id=t.id, title=t.title, due=_fmt(t.due_date), when=_when((t.due_date - today).days),
+                progress=t.progress, last=_fmt(tz_last.get(t.id))))
+    lines += ["", texts.DIGEST_FOOTER]
+    return "\n".join(lines)
+
+
+DIGEST_BUTTONS = [[(texts.BUTTON_UPDATE, "td:list")], [(texts.BUTTON_VIEW, "nv:list")],
+                  [(texts.BUTTON_SNOOZE, "rm:snooze")]]
+
+
+async def _window_start(s: AsyncSession, today: date) -> date:
+    row = await s.get(SchedulerState, LAST_SWEEP_KEY)
+    if row is None:
+        return today
+    last = date.fromisoformat(row.value)
+    return max(last + timedelta(days=1), today - timedelta(days=MAX_CATCH_UP_DAYS))
+
+
+async def _heads(s: AsyncSession) -> list[people.PersonDTO]:
+    return [p for p in await people.persons_with_role(s, Role.HEAD) if p.unit_id is not None]
+
+
+def _local_last_update(t: TaskDTO, cal: Calendar) -> date | None:
+    return cal.local_date(t.last_update_at) if t.last_update_at else None
+
+
+async def plan_digests(s: AsyncSession, cal: Calendar, today: date, start: date, send_at: datetime,
+                       ) -> list[PlannedMessage]:
+    planned: list[PlannedMessage] = []
+    names = await tasks.unit_names(s)
+    for head in await _heads(s):
+        assert head.unit_id is not None
+        units = await people.subtree_ids(s, head.unit_id)
+        own = await tasks.tasks_for_units(s, units, lead_only=True)
+        paused = await tasks.paused_until(s, [t.id for t in own])
+        items = [t for t in own if due_in_window(t, cal.settings, start, today)
+                 and not (paused.get(t.id) and paused[t.id] >= today)]
+        if not items:
+            continue
+        last = {t.id: _local_last_update(t, cal) for t in items}
+        text = digest_text(head.name, names.get(head.unit_id, ""), today, items, last)
+        planned.append(PlannedMessage(f"digest:{head.id}:{today.isoformat()}", "digest", head.id, text,
+                                      DIGEST_BUTTONS, send_at))
+    return planned
+
+
+async def plan_monthly(s: AsyncSession, cal: Calendar, today: date, start: date, send_at: datetime,
+                       ) -> list[PlannedMessage]:
+    settings = cal.settings
+    nudge_day = today.replace(day=settings.monthly_reminder_day)
+    if not (start <= nudge_day <= today):
+        return []
+    month_start_utc = cal.morning_of(today.replace(day=1)).replace(hour=0)
+    names = await tasks.unit_names(s)
+    planned = []
+    for head in await _heads(s):
+        assert head.unit_id is not None
+        units = await people.subtree_ids(s, head.unit_id)
+        recurring = [t for t in await tasks.tasks_for_units(s, units, lead_only=True)
+                     if t.deadline_kind == "recurring" and (t.until is None or t.until >= today)]
+        updated = await tasks.progress_since(s, [t.id for t in recurring], month_start_utc)
+        missing = [t for t in recurring if t.id not in updated]
+        if not missing:
+            continue
+        text = texts.MONTHLY.format(
+            name=head.name, unit=names.get(head.unit_id, ""), month=today.strftime("%m/%Y"),
+            due=today.replace(day=settings.monthly_report_day).strftime("%d/%m/%Y"),
+            items="\n".join(texts.MONTHLY_ITEM.format(id=t.id, title=t.title) for t in missing[:30]))
+        planned.append(PlannedMessage(f"monthly:{head.id}:{today:%Y-%m}", "monthly", head.id, text,
+                                      [[(texts.BUTTON_UPDATE, "td:list")]], send_at))
+    return planned
+
+
+async def plan_escalation(s: AsyncSession, cal: Calendar, today: date, start: date, send_at: datetime,
+                          ) -> list[PlannedMessage]:
+    """Tasks long overdue go to the admins once a week: the ISO week in the key dedupes the other days."""
+    threshold = cal.settings.escalation_overdue_days
+    late = [t for t in await tasks.all_tasks(s, open_only=True)
+            if t.deadline_kind == "date" and t.due_date and (today - t.due_date).days > threshold]
+    if not late:
+        return []
+    names = await tasks.unit_names(s)
+    items = "\n".join(texts.ESCALATION_ITEM.format(
+        id=t.id, title=t.title, units=", ".join(names.get(u, "?") for u in t.lead_unit_ids) or "—",
+        due=_fmt(t.due_date), late=(today - t.due_date).days, progress=t.progress)
+        for t in sorted(late, key=lambda x: x.due_date or today)[:50])
+    year, week, _ = today.isocalendar()
+    return [PlannedMessage(f"escalation:{admin.id}:{year}-W{week:02d}", "escalation", admin.id,
+                           texts.ESCALATION.format(name=admin.name, week=f"{week}/{year}", days=threshold,
+                                                   items=items), [[(texts.BUTTON_VIEW, "nv:late")]], send_at)
+            for admin in await people.persons_with_role(s, Role.ADMIN)]
+
+
+async def plan_sweep(s: AsyncSession, settings: Settings, now: datetime) -> list[PlannedMessage]:
+    """What a sweep at `now` (naive UTC) would queue; empty on non-working days."""
+    cal = Calendar(settings)
+    today = cal.local_date(now)
+    if not cal.is_working(today):
+        return []
+    start = await _window_start(s, today)
+    send_at = cal.next_window(max(now, cal.morning_of(today)))
+    return [*await plan_digests(s, cal, today, start, send_at),
+            *await plan_monthly(s, cal, today, start, send_at),
+            *await plan_escalation(s, cal, today, start, send_at)]
+
+
+async def enqueue(s: AsyncSession, message: PlannedMessage, now: datetime) -> bool:
+    """Insert one outbox row; False when its key exists already (the reminder went out or is queued)."""
+    exists = await s.scalar(select(Outbox.id).where(Outbox.key == message.key))
+    if exists is not None:
+        return False
+    try:
+        async with s.begin_nested():
+            s.add(Outbox(key=message.key, kind=message.kind, person_id=message.person_id,
+                         payload={"text": message.text, "buttons": message.buttons},
+                         not_before=message.not_before or now, created_at=now))
+    except IntegrityError:  # another process queued it at the same moment
+        return False
+    return True
+
+
+async def run_sweep(s: AsyncSession, settings: Settings, now: datetime) -> int:
+    """Queue today's reminders and remember the day; returns how many rows were added."""
+    planned = await plan_sweep(s, settings, now)
+    added = 0
+    for message in planned:
+        added += await enqueue(s, message, now)
+    today = Calendar(settings).local_date(now)
+    if Calendar(settings).is_working(today):
+        state = await s.get(SchedulerState, LAST_SWEEP_KEY)
+        if state is None:
+            s.add(SchedulerState(key=LAST_SWEEP_KEY, value=today.isoformat()))
+        elif state.value < today.isoformat():
+            state.value = today.isoformat()
+    await s.flush()
+    return added
+
+
+def snooze_message(head_id: int, text: str, now: datetime, settings: Settings) -> PlannedMessage:
+    """The same digest again tomorrow morning (next working window)."""
+    cal = Calendar(settings)
+    tomorrow = cal.local_date(now) + timedelta(days=1)
+    send_at = cal.next_window(cal.morning_of(tomorrow))
+    return PlannedMessage(f"snooze:{head_id}:{tomorrow.isoformat()}", "digest", head_id, text,
+                          DIGEST_BUTTONS, send_at)
+

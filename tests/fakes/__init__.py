@@ -1,0 +1,1 @@
+"""Local fake servers of the chat platforms, for offline tests."""
