@@ -10,9 +10,9 @@ from handlers.router import Router
 
 
 def build_router() -> Router:
-    from handlers import admin, citizen, common, imports, member, progress, unit_head
+    from handlers import admin, citizen, common, imports, member, progress, reports, unit_head
 
     router = Router()
-    for module in (common, citizen, member, progress, unit_head, admin, imports):
+    for module in (common, citizen, member, progress, unit_head, reports, admin, imports):
         router.include(module.router)
     return router

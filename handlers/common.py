@@ -16,7 +16,7 @@ router = Router()
 MENU_BUTTONS: dict[Role, list[tuple[str, str]]] = {
     Role.MEMBER: [(texts.MENU_PROGRESS, "td:list")],
     Role.HEAD: [(texts.MENU_TASKS, "nv:list"), (texts.MENU_OVERDUE, "nv:late")],
-    Role.ADMIN: [(texts.MENU_UNANSWERED, "ua:list")],
+    Role.ADMIN: [(texts.MENU_UNANSWERED, "ua:list"), (texts.MENU_IMPORT, "imp:start")],
 }
 
 

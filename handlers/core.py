@@ -78,7 +78,8 @@ class Conversation:
     async def _handle_in_transaction(self, msg: Incoming) -> list[Reply]:
         async with self.sessionmaker() as session, session.begin():
             identity, person = await people.get_or_create_identity(
-                session, msg.channel, msg.user_id, msg.chat_id, msg.display_name
+                session, msg.channel, msg.user_id, msg.chat_id, msg.display_name,
+                private=msg.chat_type == "private",
             )
             ctx = Context(session, self.services, identity, person, msg)
             if not msg.buttons_supported:
@@ -113,8 +114,13 @@ class Conversation:
             return await self._route_command(ctx, msg.command)
         if ctx.dialog is not None and ctx.dialog.name in self.router.dialogs:
             return await self.router.dialogs[ctx.dialog.name](ctx)
+        refused = next((a.error for a in msg.attachments if a.error), None)
+        if refused:
+            return [Reply(texts.FILE_TOO_LARGE if refused == "too_large" else texts.FILE_FAILED)]
         if msg.attachments and self.router.file_handler is not None:
             return await self.router.file_handler(ctx)
+        if msg.attachments and not msg.text:
+            return [Reply(texts.FILE_NOT_EXPECTED)]
         if not msg.text:
             return [Reply(texts.UNSUPPORTED)]
         if self.router.text_handler is None:

@@ -7,6 +7,12 @@ TOO_LONG = (
     "Bạn vui lòng viết ngắn gọn câu hỏi chính trong vài dòng nhé."
 )
 UNSUPPORTED = "Mình chưa đọc được loại tin nhắn này. Bạn vui lòng gõ câu hỏi bằng chữ nhé."
+FILE_TOO_LARGE = "Tệp bạn gửi lớn quá nên mình chưa nhận được. Bạn gửi tệp nhỏ hơn (hoặc chụp ảnh nhẹ hơn) nhé."
+FILE_FAILED = "Mình chưa tải được tệp bạn gửi. Bạn thử gửi lại sau ít phút nhé."
+FILE_NOT_EXPECTED = (
+    "Mình đã nhận tệp nhưng chưa biết dùng vào việc gì. Nếu là minh chứng nhiệm vụ, bạn gõ /tiendo trước; "
+    "nếu là bảng nhiệm vụ, quản trị viên gõ /nhap trước rồi gửi tệp."
+)
 INTERNAL_ERROR = (
     "Xin lỗi, hệ thống vừa gặp lỗi khi xử lý tin nhắn của bạn. Dữ liệu đã lưu không bị ảnh hưởng. "
     "Bạn vui lòng thử lại sau ít phút; nếu vẫn lỗi, hãy báo cho quản trị viên mã lỗi: {error_id}."
@@ -41,6 +47,7 @@ MENU_PROGRESS = "📝 Cập nhật tiến độ nhiệm vụ"
 MENU_TASKS = "📋 Nhiệm vụ của đơn vị"
 MENU_OVERDUE = "⛔ Nhiệm vụ quá hạn"
 MENU_UNANSWERED = "❓ Câu hỏi chưa trả lời được"
+MENU_IMPORT = "📥 Nhập nhiệm vụ từ bảng tính"
 
 # ---------------------------------------------------------------- membership
 JOIN_USAGE = "Bạn gõ /thamgia kèm mã mời, ví dụ: /thamgia ABCD2345. Mã mời do quản trị viên xã/phường cấp."

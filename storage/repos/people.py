@@ -144,9 +144,14 @@ async def find_identity(s: AsyncSession, channel: str, external_id: str) -> Iden
 
 
 async def get_or_create_identity(
-    s: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str
+    s: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str, private: bool = True
 ) -> tuple[IdentityDTO, PersonDTO]:
-    """Find the sender; a first-time sender becomes a citizen."""
+    """Find the sender; a first-time sender becomes a citizen.
+
+    Only a private chat tells us where to reach the person: a group's chat id is never stored as theirs.
+    """
+    if not private:
+        chat_id = ""
     row = await s.scalar(
         select(ChannelIdentity).where(
             ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
@@ -157,7 +162,7 @@ async def get_or_create_identity(
         s.add(person)
         await s.flush()
         row = ChannelIdentity(
-            channel=channel, external_id=external_id, chat_id=chat_id,
+            channel=channel, external_id=external_id, chat_id=chat_id or external_id,
             display_name=display_name[:255], person_id=person.id, reachable=True,
         )
         s.add(row)
@@ -165,8 +170,8 @@ async def get_or_create_identity(
     else:
         if row.chat_id != chat_id and chat_id:
             row.chat_id = chat_id
-        if not row.reachable:
-            row.reachable = True  # they wrote to us, so we can reach them again
+        if not row.reachable and private:
+            row.reachable = True  # they wrote to us privately, so we can reach them again
         person = await s.get(Person, row.person_id)
         assert person is not None
     return identity_dto(row), person_dto(person)
