@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.deadlines import Deadline, parse_deadline
 from storage.models import Role, UnitKind
-from storage.repos import people, tasks
+from storage.repos import people, sessions, tasks
 
 COMMUNE = ("XA-TANAN", "Xã Tân An", UnitKind.COMMUNE, None)
 UNITS = [
@@ -65,6 +65,7 @@ async def load_demo(session: AsyncSession, today: date) -> None:
         if console_id:
             await people.attach_identity(session, person.id, "console", console_id, console_id, name)
     await load_demo_tasks(session, today, codes)
+    await sessions.add_demo_sessions(session, today)
 
 
 def _unit_ids(cell: str, by_name: dict[str, int]) -> list[int]:
