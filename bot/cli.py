@@ -248,9 +248,9 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
 
 
 def _feature_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from bot import cli_faq, cli_reminders, cli_report, cli_tasks
+    from bot import cli_faq, cli_privacy, cli_reminders, cli_report, cli_tasks
 
-    return [cli_faq.register, cli_tasks.register, cli_reminders.register, cli_report.register]
+    return [cli_faq.register, cli_tasks.register, cli_reminders.register, cli_report.register, cli_privacy.register]
 
 
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [_register_core]

@@ -93,6 +93,7 @@ async def _serve(settings: Settings, factories: list[ChannelFactory], stop: asyn
             except Exception as exc:
                 return _start_failed(settings, channel.name, exc)
         scheduler = await _start_scheduler(app, started)
+        _reload_kb_on_sighup(app)
         print(RUNNING.format(channels=", ".join(c.name for c in started)), file=sys.stderr)
         await stop.wait()
         return 0
@@ -134,6 +135,25 @@ async def _shutdown(app: App, channels: list[Channel], web_runner: Any, schedule
             await step()
         except Exception:
             log.exception("shutdown step failed")
+
+
+def _reload_kb_on_sighup(app: App) -> None:
+    """`kill -HUP <pid>` reloads the knowledge base; an invalid one is refused and logged."""
+    engine = app.services.faq
+    if engine is None or not hasattr(signal, "SIGHUP"):
+        return
+
+    def reload() -> None:
+        problems = engine.reload()
+        if problems:
+            log.error("SIGHUP: knowledge base refused, the previous one stays: %s", "; ".join(problems[:5]))
+        else:
+            log.info("SIGHUP: knowledge base reloaded (%d topics)", len(engine.kb))
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+    except (NotImplementedError, RuntimeError):
+        pass
 
 
 @contextmanager

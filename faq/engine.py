@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from pathlib import Path
 
 from faq.kb import KBError, KnowledgeBase, load_kb
 from faq.matcher import Matcher, MatchResult
 
 log = logging.getLogger(__name__)
+CACHE_SIZE = 5000
 
 
 class FaqEngine:
@@ -19,6 +21,7 @@ class FaqEngine:
         self.kb_dir = kb_dir
         self._kb = kb
         self._matcher = Matcher(kb)
+        self._cache: OrderedDict[str, MatchResult] = OrderedDict()
 
     @classmethod
     def load(cls, overlay: Path | None = None, kb_dir: Path | None = None) -> FaqEngine:
@@ -29,7 +32,16 @@ class FaqEngine:
         return self._kb
 
     def match(self, text: str) -> MatchResult:
-        return self._matcher.match(text)
+        """Match with a small LRU cache: citizens ask the same few questions again and again."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        result = self._matcher.match(text)
+        self._cache[text] = result
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return result
 
     def reload(self) -> list[str]:
         """Reload from disk; returns the problems (empty when the new base is in service)."""
@@ -39,6 +51,6 @@ class FaqEngine:
             log.warning("knowledge base reload refused: %s", err)
             return err.problems
         matcher = Matcher(kb)
-        self._kb, self._matcher = kb, matcher  # swap both together
+        self._kb, self._matcher, self._cache = kb, matcher, OrderedDict()  # swap all together
         log.info("knowledge base reloaded: %d entries", len(kb))
         return []

@@ -10,9 +10,20 @@ from handlers.router import Router
 
 
 def build_router() -> Router:
-    from handlers import admin, citizen, common, imports, member, progress, reports, unit_head
+    from handlers import (
+        admin,
+        citizen,
+        common,
+        imports,
+        member,
+        privacy,
+        progress,
+        reports,
+        tickets,
+        unit_head,
+    )
 
     router = Router()
-    for module in (common, citizen, member, progress, unit_head, reports, admin, imports):
+    for module in (common, citizen, member, tickets, progress, unit_head, reports, admin, imports, privacy):
         router.include(module.router)
     return router

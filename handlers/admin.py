@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC
 
 from faq.kb import KBError, add_overlay_paraphrase
-from handlers import texts
+from handlers import texts, tickets
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.roles import ROLE_NAMES, parse_role
-from handlers.router import Router
+from handlers.router import Router, parse_id
+from handlers.unit_head import scope_units
 from storage.models import Role
 from storage.repos import people, questions
 
@@ -26,14 +27,15 @@ async def invite(ctx: Context) -> list[Reply]:
     if role is None or role == Role.CITIZEN:
         return [Reply(texts.INVITE_BAD_ROLE.format(role=parts[0][:20]))]
     unit = await people.get_unit_by_code(ctx.db, parts[1].upper())
-    if unit is None:
-        codes = ", ".join(u.code for u in await people.list_units(ctx.db))
+    scope = await scope_units(ctx)  # an admin invites to their own unit and below only
+    if unit is None or (scope is not None and unit.id not in scope):
+        codes = ", ".join(u.code for u in await people.list_units(ctx.db) if scope is None or u.id in scope)
         return [Reply(texts.INVITE_BAD_UNIT.format(code=parts[1][:30], codes=codes))]
     uses = 1
     if len(parts) > 2:
-        if not parts[2].isdigit() or not 1 <= int(parts[2]) <= 500:
+        uses = parse_id(parts[2]) or 0
+        if not 1 <= uses <= 500:
             return [Reply(texts.INVITE_BAD_USES)]
-        uses = int(parts[2])
     inv = await people.create_invite(ctx.db, role, unit.id, uses=uses, created_by=ctx.person.id)
     expires = inv.expires_at.replace(tzinfo=UTC).astimezone(ctx.settings.tz).strftime("%d/%m/%Y")
     return [Reply(texts.INVITE_CREATED.format(
@@ -73,7 +75,8 @@ async def unanswered(ctx: Context) -> list[Reply]:
             reason=texts.UNANSWERED_REASONS[group.reason]))
         qid = group.example.id
         buttons.append([Button(texts.UNANSWERED_ADD.format(n=n), f"ua:add:{qid}"),
-                        Button(texts.UNANSWERED_IGNORE.format(n=n), f"ua:ig:{qid}")])
+                        Button(texts.UNANSWERED_IGNORE.format(n=n), f"ua:ig:{qid}"),
+                        Button(texts.UNANSWERED_HAND.format(n=n), f"ua:ho:{qid}")])
     return [Reply("\n".join(lines), buttons=buttons)]
 
 
@@ -82,14 +85,17 @@ async def unanswered_action(ctx: Context, args: list[str]) -> list[Reply]:
     """Acts on one unanswered group: pick a topic, add as paraphrase, or ignore."""
     if args[:1] == ["list"]:
         return await unanswered(ctx)
-    if len(args) < 2 or not args[1].isdigit():
+    qid = parse_id(args[1]) if len(args) > 1 else None
+    if qid is None:
         return [Reply(texts.STALE_BUTTON)]
-    question = await questions.get_question(ctx.db, int(args[1]))
+    question = await questions.get_question(ctx.db, qid)
     if question is None:
         return [Reply(texts.UNANSWERED_GONE)]
     if args[0] == "ig":
         await questions.ignore_question(ctx.db, question.normalized)
         return [Reply(texts.UNANSWERED_IGNORED.format(text=question.text[:120]))]
+    if args[0] == "ho":
+        return await tickets.hand_question(ctx, question)
     if ctx.services.faq is None:
         return [Reply(texts.FAQ_UNAVAILABLE)]
     if args[0] == "add":

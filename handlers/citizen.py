@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from faq.normalize import normalize
-from handlers import texts
+from handlers import texts, tickets
 from handlers.context import Context
 from handlers.messages import Button, Reply
-from handlers.router import Router
+from handlers.router import Router, parse_id
 from storage.models import Role
 from storage.privacy import contains_id_number
 from storage.repos import questions
@@ -30,6 +30,8 @@ def answer_reply(ctx: Context, topic_id: str, qid: int) -> Reply | None:
     if entry.links:
         text += "\n\n" + texts.FAQ_MORE + "\n" + "\n".join(entry.links)
     buttons = [[Button(texts.FAQ_FEEDBACK_UP, f"fb:up:{qid}"), Button(texts.FAQ_FEEDBACK_DOWN, f"fb:dn:{qid}")]]
+    if topic_id in tickets.HANDOFF_TOPICS and qid:  # "gặp người thật", "đến tận nhà": offer the hand-off
+        buttons.append([tickets.handoff_button(qid)])
     related = [r for r in entry.related if ctx.services.faq.kb.get(r) is not None][:MAX_RELATED]
     buttons += [[Button(texts.FAQ_RELATED_PREFIX + ctx.services.faq.kb.get(r).title, f"t:{r}:{qid}")]
                 for r in related]
@@ -43,6 +45,9 @@ def fallback_reply(qid: int) -> Reply:
 
 async def answer_question(ctx: Context) -> list[Reply]:
     """Answers a free-text question, offers close topics, or says honestly that it cannot."""
+    relayed = await tickets.intercept_citizen_text(ctx)  # a member owns their ticket: it gets the text
+    if relayed is not None:
+        return relayed
     if ctx.services.faq is None:
         return [Reply(texts.FAQ_UNAVAILABLE)]
     text = ctx.msg.text
@@ -71,7 +76,7 @@ router.text_handler = answer_question
 
 
 def _qid(args: list[str], index: int) -> int | None:
-    return int(args[index]) if len(args) > index and args[index].isdigit() else None
+    return parse_id(args[index]) if len(args) > index else None
 
 
 @router.action("t", Role.CITIZEN)
@@ -107,13 +112,8 @@ async def feedback(ctx: Context, args: list[str]) -> list[Reply]:
 
 
 async def hand_off(ctx: Context, args: list[str]) -> list[Reply]:
-    """Records the question for the team (the ticket queue replaces this when it is enabled)."""
-    qid = _qid(args, 0)
-    if qid is not None:
-        question = await questions.get_question(ctx.db, qid)
-        if question is not None and question.identity_id == ctx.identity.id:
-            await questions.mark_handed_off(ctx.db, qid)
-    return [Reply(texts.FAQ_HANDOFF_LOGGED)]
+    """Starts the hand-off to a member of the Tổ CNSCĐ, prefilled with the logged question."""
+    return await tickets.start_handoff(ctx, _qid(args, 0))
 
 
 router.action("ho", Role.CITIZEN)(hand_off)

@@ -12,7 +12,6 @@ import secrets
 import unicodedata
 import weakref
 from dataclasses import replace
-from datetime import timedelta
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,12 +21,12 @@ from handlers.context import Context, Services
 from handlers.messages import Incoming, Reply
 from handlers.roles import AUDIENCE, at_least
 from handlers.router import Router
+from storage.db import is_transient_db_error, with_db_retry
 from storage.repos import choices, dialogs, people
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
-CHOICES_TTL = timedelta(hours=12)
 # Format and control characters (zero-width, bidi overrides) carry no meaning in a question.
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co"}
 
@@ -58,9 +57,12 @@ class Conversation:
         msg = _with_text(msg, clean_text(msg.text))
         lock = self._locks.setdefault(f"{msg.channel}:{msg.user_id}", asyncio.Lock())
         async with lock:  # one person's messages are handled one at a time: dialog state stays whole
-            try:
-                return await self._handle_in_transaction(msg)
-            except Exception:
+            try:  # a locked database or a dropped connection: the whole transaction is tried again
+                return await with_db_retry(lambda: self._handle_in_transaction(msg))
+            except Exception as exc:
+                if is_transient_db_error(exc):
+                    log.warning("database still unavailable after retries (%s)", type(exc).__name__)
+                    return [Reply(texts.DB_BUSY)]
                 error_id = secrets.token_hex(4)
                 log.exception("handler failed [error_id=%s channel=%s]", error_id, msg.channel)
                 return [Reply(texts.INTERNAL_ERROR.format(error_id=error_id))]
@@ -102,7 +104,7 @@ class Conversation:
     async def _remember_choices(self, ctx: Context, replies: list[Reply]) -> None:
         shown = [(b.label, b.data) for r in replies for b in r.all_buttons()]
         if shown:
-            await choices.save(ctx.db, ctx.identity.id, shown, ctx.now(), CHOICES_TTL)
+            await choices.save(ctx.db, ctx.identity.id, shown, ctx.now(), choices.CHOICES_TTL)
         elif replies:
             await choices.clear(ctx.db, ctx.identity.id)
 
@@ -144,7 +146,9 @@ class Conversation:
     async def _route_action(self, ctx: Context, data: str) -> list[Reply]:
         prefix, *args = data.split(":")
         action = self.router.actions.get(prefix)
-        if action is None or len(data) > 64:
+        # Our buttons carry short printable ASCII; anything else is forged (a lone surrogate would
+        # even break the database driver when a handler stores it).
+        if action is None or len(data) > 64 or not (data.isascii() and data.isprintable()):
             return [Reply(texts.STALE_BUTTON)]
         if not at_least(ctx.person.role, action.min_role):
             return [Reply(texts.ACTION_NOT_ALLOWED.format(audience=AUDIENCE[action.min_role]))]

@@ -17,7 +17,7 @@ from handlers.context import Context
 from handlers.core import fold_label
 from handlers.messages import Button, Reply
 from handlers.roles import at_least
-from handlers.router import Router
+from handlers.router import Router, parse_id
 from handlers.session_parser import (
     MAX_CITIZENS,
     Parsed,
@@ -27,6 +27,7 @@ from handlers.session_parser import (
     match_place,
     parse_line,
 )
+from handlers.unit_head import commune_units
 from storage.models import Role, UnitKind
 from storage.models_sessions import SessionResult
 from storage.privacy import mask_pii
@@ -57,7 +58,10 @@ def _max_age(ctx: Context) -> int:
 
 
 async def _villages(ctx: Context) -> list[UnitDTO]:
-    return await people.list_units(ctx.db, UnitKind.VILLAGE)
+    """The thôn of the caller's commune: a session cannot be logged in another commune's thôn."""
+    villages = await people.list_units(ctx.db, UnitKind.VILLAGE)
+    commune = await commune_units(ctx)
+    return villages if commune is None else [v for v in villages if v.id in commune]
 
 
 def _problem_text(problem: Problem) -> str:
@@ -80,9 +84,7 @@ def format_priority(counts: dict[str, int]) -> str:
 
 
 def _int(args: list[str], index: int) -> int | None:
-    if len(args) > index and args[index].isdigit() and len(args[index]) <= 9:
-        return int(args[index])
-    return None
+    return parse_id(args[index]) if len(args) > index else None
 
 
 def _month(day: date) -> str:
@@ -541,9 +543,10 @@ async def _pick_recent(ctx: Context, header: str, prefix: str) -> list[Reply]:
 
 def _id_argument(ctx: Context, command: str) -> tuple[int | None, str | None]:
     arg = ctx.msg.args.split()[0].lstrip("#") if ctx.msg.args else ""
-    if not arg.isdigit() or len(arg) > 9:
+    value = parse_id(arg)
+    if value is None:
         return None, T.BAD_ID.format(text=mask_pii(ctx.msg.args)[:20], command=command)
-    return int(arg), None
+    return value, None
 
 
 async def _open_edit(ctx: Context, session_id: int) -> list[Reply]:
@@ -629,8 +632,10 @@ async def _team_for(ctx: Context) -> tuple[UnitDTO | None, str | None]:
     if not at_least(ctx.person.role, Role.HEAD):
         return None, T.TEAM_OTHER
     unit = await people.get_unit_by_code(ctx.db, code)
-    if unit is None or unit.kind != UnitKind.TEAM:
-        teams = ", ".join(u.code for u in await people.list_units(ctx.db, UnitKind.TEAM))
+    commune = await commune_units(ctx)  # heads and admins see the Tổ of their own commune only
+    if unit is None or unit.kind != UnitKind.TEAM or (commune is not None and unit.id not in commune):
+        teams = ", ".join(u.code for u in await people.list_units(ctx.db, UnitKind.TEAM)
+                          if commune is None or u.id in commune)
         return None, T.TEAM_UNKNOWN.format(code=code[:30], codes=teams or T.NONE)
     return unit, None
 

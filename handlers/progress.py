@@ -11,7 +11,7 @@ from pathlib import Path
 from handlers import texts_tasks as T
 from handlers.context import Context
 from handlers.messages import Button, Reply
-from handlers.router import Router
+from handlers.router import Router, parse_id
 from scheduler.reminders import PlannedMessage, enqueue
 from storage.models import Role, TaskStatus
 from storage.privacy import mask_pii
@@ -57,9 +57,8 @@ async def progress_command(ctx: Context) -> list[Reply]:
         return await pick_task(ctx)
     match = _ONE_LINE.match(args)
     if match is None:
-        if args.lstrip("#").isdigit():
-            return await ask_progress(ctx, int(args.lstrip("#")))
-        return [Reply(T.PROGRESS_USAGE)]
+        task_id = parse_id(args.lstrip("#"))
+        return await ask_progress(ctx, task_id) if task_id is not None else [Reply(T.PROGRESS_USAGE)]
     task_id, value, note = int(match.group(1)), int(match.group(2)), match.group(3).strip()
     if value > 100:
         return [Reply(T.PROGRESS_BAD)]
@@ -86,9 +85,10 @@ async def pick_task(ctx: Context) -> list[Reply]:
 
 @router.action("tp", Role.MEMBER)
 async def task_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if not args or not args[0].isdigit():
+    task_id = parse_id(args[0]) if args else None
+    if task_id is None:
         return [Reply(T.PROGRESS_USAGE)]
-    return await ask_progress(ctx, int(args[0]))
+    return await ask_progress(ctx, task_id)
 
 
 async def ask_progress(ctx: Context, task_id: int) -> list[Reply]:
@@ -103,7 +103,8 @@ async def ask_progress(ctx: Context, task_id: int) -> list[Reply]:
 
 @router.action("pv", Role.MEMBER)
 async def value_button(ctx: Context, args: list[str]) -> list[Reply]:
-    return await set_value(ctx, int(args[0]) if args and args[0].isdigit() else -1, None)
+    value = parse_id(args[0]) if args else None
+    return await set_value(ctx, -1 if value is None else value, None)
 
 
 @router.action("ps", Role.MEMBER)

@@ -106,7 +106,7 @@ def previous_period(period: Period, start_day: int = 1) -> Period:
     return month_period(prev.year, prev.month, start_day)
 
 
-_MONTH = re.compile(r"^(?:th[aá]ng\s*)?(?:(\d{1,2})\s*[/.\-]\s*(\d{4})|(\d{4})\s*[/.\-]\s*(\d{1,2}))$",
+_MONTH = re.compile(r"^(?:th[aá]ng\s*)?(?:([0-9]{1,2})\s*[/.\-]\s*([0-9]{4})|([0-9]{4})\s*[/.\-]\s*([0-9]{1,2}))$",
                     re.IGNORECASE)
 
 
@@ -124,7 +124,7 @@ def parse_month(text: str) -> tuple[int, int] | None:
 
 def parse_key(key: str) -> tuple[int, int] | None:
     """(year, month) from button data "yyyymm"."""
-    if len(key) != 6 or not key.isdigit():
+    if not re.fullmatch(r"[0-9]{6}", key):
         return None
     y, m = int(key[:4]), int(key[4:])
     return (y, m) if 1 <= m <= 12 and MIN_YEAR <= y <= MAX_YEAR else None

@@ -8,6 +8,7 @@ so a forged button cannot pull another unit's report.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 
 from handlers import texts_reports as T
@@ -112,7 +113,7 @@ async def report_button(ctx: Context, args: list[str]) -> list[Reply]:
     """`bc:menu` (the /start menu) or `bc:<unit id>:<yyyymm>`, both checked here."""
     if args == ["menu"]:
         return await _start(ctx, "")
-    if len(args) != 2 or not args[0].isdigit() or len(args[0]) > 12:
+    if len(args) != 2 or not re.fullmatch(r"[0-9]{1,12}", args[0]):
         return [Reply(T.STALE)]
     parsed = parse_key(args[1])
     if parsed is None:

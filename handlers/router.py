@@ -31,6 +31,22 @@ class Action:
     handler: CallbackHandler
 
 
+MAX_ID = 2**31 - 1  # the largest id a database integer column holds (PostgreSQL INTEGER)
+
+
+def parse_id(text: str) -> int | None:
+    """A row id typed by a person or carried back by a button, or None.
+
+    Only ASCII digits: `str.isdigit()` is also true for "²" or "①", which `int()` refuses, and an id
+    beyond a database integer makes the driver raise instead of finding nothing.
+    """
+    text = text.strip()
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
 class Router:
     """One per role module; `include` merges them in the order the modules are listed."""
 

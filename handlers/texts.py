@@ -17,6 +17,7 @@ INTERNAL_ERROR = (
     "Xin lỗi, hệ thống vừa gặp lỗi khi xử lý tin nhắn của bạn. Dữ liệu đã lưu không bị ảnh hưởng. "
     "Bạn vui lòng thử lại sau ít phút; nếu vẫn lỗi, hãy báo cho quản trị viên mã lỗi: {error_id}."
 )
+DB_BUSY = "Hệ thống đang bận, bạn vui lòng thử lại sau ít phút. Dữ liệu đã lưu không bị ảnh hưởng."
 NOT_ALLOWED = "Lệnh /{command} chỉ dành cho {audience}. Gõ /trogiup để xem các lệnh bạn dùng được."
 ACTION_NOT_ALLOWED = "Thao tác này chỉ dành cho {audience}."
 UNKNOWN_COMMAND = "Mình không biết lệnh /{command}. Đây là các lệnh bạn dùng được:"

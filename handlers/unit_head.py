@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from handlers import texts_tasks as T
 from handlers.context import Context
 from handlers.messages import Reply
-from handlers.router import Router
+from handlers.router import Router, parse_id
 from scheduler.reminders import Calendar, digest_text, enqueue, next_reminder_date, snooze_message
 from storage.models import Role
 from storage.repos import people, tasks
@@ -22,6 +22,22 @@ async def scope_units(ctx: Context) -> set[int] | None:
     if ctx.person.unit_id is None:
         return None
     return await people.subtree_ids(ctx.db, ctx.person.unit_id)
+
+
+async def commune_units(ctx: Context) -> set[int] | None:
+    """Every unit of the caller's commune: the tree under the topmost unit above theirs (None: no unit).
+
+    Names typed or ids carried by buttons (a Tổ code, a thôn) are checked against it, so one commune's
+    people cannot reach into another commune sharing the same database.
+    """
+    if ctx.person.unit_id is None:
+        return None
+    parents = {u.id: u.parent_id for u in await people.list_units(ctx.db)}
+    root, seen = ctx.person.unit_id, set()
+    while parents.get(root) is not None and root not in seen:
+        seen.add(root)
+        root = parents[root]  # type: ignore[assignment]
+    return await people.subtree_ids(ctx.db, root)
 
 
 def _fmt(d: date) -> str:
@@ -114,18 +130,19 @@ async def task_in_scope(ctx: Context, task_id: int, units: set[int]) -> TaskDTO 
 async def pause(ctx: Context) -> list[Reply]:
     """Pauses one task's reminders for N days, with a reason kept in the record."""
     parts = ctx.msg.args.split(maxsplit=2)
-    if len(parts) < 2 or not parts[0].lstrip("#").isdigit():
+    task_id = parse_id(parts[0].lstrip("#")) if len(parts) >= 2 else None
+    if task_id is None:
         return [Reply(T.PAUSE_USAGE)]
-    if not parts[1].isdigit() or not 1 <= int(parts[1]) <= 90:
+    days = parse_id(parts[1]) or 0
+    if not 1 <= days <= 90:
         return [Reply(T.PAUSE_BAD_DAYS)]
     if len(parts) < 3 or not parts[2].strip():
         return [Reply(T.PAUSE_NO_REASON)]
-    task_id = int(parts[0].lstrip("#"))
     units = await scope_units(ctx) or set()
     task = await task_in_scope(ctx, task_id, units)
     if task is None:
         return [Reply(T.TASK_NOT_FOUND.format(id=task_id))]
-    until = ctx.local_now().date() + timedelta(days=int(parts[1]))
+    until = ctx.local_now().date() + timedelta(days=days)
     await tasks.pause_reminders(ctx.db, task_id, ctx.person.id, until, parts[2].strip())
     return [Reply(T.PAUSE_OK.format(id=task_id, date=_fmt(until), reason=parts[2].strip()[:200]))]
 

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from handlers.messages import Button, Reply
 from scheduler.reminders import Calendar
 from storage.models import Outbox, utcnow
-from storage.repos import people
+from storage.repos import choices, people
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,16 @@ class OutboxSender:
             row.status, row.sent_at, row.channel, row.chat_id = "sent", self.clock(), channel, chat_id
             stats.sent += 1
             stats.send_times.append(time.monotonic() - started)
+            await self._remember_numbered_choices(s, row, channel, chat_id)
+
+    async def _remember_numbered_choices(self, s: AsyncSession, row: Outbox, channel: str, chat_id: str) -> None:
+        """On a channel without buttons, the next "1"/"2" answers this message's numbered list."""
+        buttons = [(label, data) for line in row.payload.get("buttons", []) for label, data in line]
+        if not buttons or getattr(self.channels[channel], "supports_buttons", True):
+            return
+        identity = await people.find_identity_by_chat(s, channel, chat_id)
+        if identity is not None:
+            await choices.save(s, identity.id, buttons, self.clock(), choices.CHOICES_TTL)
 
     def _retry_or_fail(self, row: Outbox, error: str, stats: DrainStats) -> None:
         row.last_error = error[:500]

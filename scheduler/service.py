@@ -17,12 +17,14 @@ from bot.channels.base import Channel
 from bot.settings import Settings
 from scheduler.reminders import run_sweep
 from scheduler.sender import OutboxSender
+from scheduler.ticket_jobs import housekeeping_once
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_ID = 727420250  # any constant shared by every process of one deployment
 DRAIN_EVERY_SECONDS = 5
+TICKETS_EVERY_MINUTES = 5
 LEADER_RETRY_SECONDS = 30
 
 
@@ -94,6 +96,8 @@ class SchedulerService:
                       max_instances=1, coalesce=True, misfire_grace_time=3600)
         sched.add_job(self.drain, "interval", seconds=DRAIN_EVERY_SECONDS, id="drain",
                       replace_existing=True, max_instances=1, coalesce=True)
+        sched.add_job(self.tickets, "interval", minutes=TICKETS_EVERY_MINUTES, id="tickets",
+                      replace_existing=True, max_instances=1, coalesce=True)
         sched.start()
         self.scheduler = sched
         await self.sweep()  # a restart that missed the morning catches up now
@@ -110,6 +114,12 @@ class SchedulerService:
             await self.sender.drain()
         except Exception:
             log.exception("outbox drain failed; retrying shortly")
+
+    async def tickets(self) -> None:
+        try:
+            await housekeeping_once(self.sessionmaker, self.settings)
+        except Exception:
+            log.exception("ticket housekeeping failed; it runs again at the next trigger")
 
     async def stop(self) -> None:
         if self._waiter is not None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -11,9 +14,19 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Seconds to wait before each retry of a transaction that hit a busy database or a dropped
+# connection: three retries, then the caller gives up (and tells the user to try again later).
+DB_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
+_TRANSIENT_MARKERS = ("database is locked", "database table is locked", "database is busy",
+                      "connection is closed", "connection was closed", "server closed the connection",
+                      "terminating connection", "could not connect", "connection refused")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseBehindError(Exception):
@@ -36,6 +49,39 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    """A failure that a new attempt may not meet: SQLite busy/locked, a lost or invalidated connection.
+
+    Constraint violations, bad SQL and the like are not: retrying them would fail the same way.
+    """
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
+            return True
+        message = str(exc.orig if exc.orig is not None else exc).lower()
+        return isinstance(exc, OperationalError) and any(m in message for m in _TRANSIENT_MARKERS)
+    return isinstance(exc, ConnectionError)  # e.g. PostgreSQL refusing connections while it restarts
+
+
+async def with_db_retry(work: Callable[[], Awaitable[T]], delays: Sequence[float] | None = None,
+                        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
+    """Run `work` (one whole transaction) again after a transient database error, with back-off.
+
+    `work` must open and commit its own transaction, so a failed attempt has been rolled back
+    before the next one starts. After the last retry the error is raised to the caller.
+    """
+    waits = DB_RETRY_DELAYS if delays is None else delays
+    for attempt, wait in enumerate([*waits, None], start=1):
+        try:
+            return await work()
+        except Exception as exc:
+            if wait is None or not is_transient_db_error(exc):
+                raise
+            log.warning("database busy or connection lost (%s), retry %d/%d in %.1fs",
+                        type(exc).__name__, attempt, len(waits), wait)
+            await sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

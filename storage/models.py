@@ -275,4 +275,6 @@ class SchedulerState(Base):
     value: Mapped[str] = mapped_column(String(255))
 
 
+from storage.models_audit import AuditEntry  # noqa: E402,F401
 from storage.models_sessions import AssistSession  # noqa: E402,F401
+from storage.models_tickets import Ticket, TicketMessage, UnitGroup  # noqa: E402,F401

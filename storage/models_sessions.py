@@ -34,6 +34,7 @@ class AssistSession(Base):
     __table_args__ = (
         Index("ix_assist_sessions_person_date", "person_id", "date"),
         Index("ix_assist_sessions_date", "date"),
+        Index("ix_assist_sessions_unit_date", "unit_id", "date"),  # migration 007: reports by thôn
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

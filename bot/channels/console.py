@@ -37,6 +37,7 @@ class ConsoleChannel:
     """One console user talking to the conversation core."""
 
     name = "console"
+    supports_buttons = False
 
     def __init__(self, conversation: Conversation, user_id: str = "console-citizen",
                  display_name: str = "Bạn") -> None:

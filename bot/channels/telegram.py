@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -59,6 +60,7 @@ from aiogram.types import (
 )
 from aiohttp import ClientError, web
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.base import DeliveryError, RetryLater, Unreachable
@@ -73,7 +75,7 @@ from bot.channels.telegram_render import (
 from bot.settings import Settings
 from handlers.messages import Attachment, Incoming, OutFile, Reply
 from handlers.router import Router
-from storage.models import Role
+from storage.models import ChannelIdentity, Person, Role
 from storage.repos import people
 
 log = logging.getLogger(__name__)
@@ -94,8 +96,20 @@ CHOOSE = "Bạn chọn một mục:"
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STOP_GRACE_SECONDS = 10.0  # how long stop() lets in-flight updates finish
+# Long polling fetches no more while this many updates are being handled (back-pressure): the rest
+# wait at Telegram instead of piling up here, where they would time out waiting for a database
+# connection (benchmarks/throughput_bench.py measured errors without this bound under overload).
+MAX_IN_FLIGHT = 100
 # 403 always means we cannot write to that chat (blocked, deactivated, kicked); these 400s too.
 UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid", "have no rights to send")
+
+# aiogram parses every API answer with the generic model `Response[<result type>]`; pydantic caches
+# parametrised generics only weakly, so after each full garbage collection the next answer rebuilt
+# them (8-30 ms each, blocking the event loop; measured by benchmarks/throughput_bench.py).
+# Holding them here makes that a one-time cost at import.
+_RESPONSE_MODELS = tuple(Response[m.__returning__] for m in (
+    GetMe, GetUpdates, DeleteWebhook, SetWebhook, SetMyCommands, SendMessage, EditMessageText,
+    AnswerCallbackQuery, SendDocument, SendPhoto, GetFile))
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -114,7 +128,7 @@ class TelegramChannel:
     def __init__(
         self, app: App, settings: Settings | None = None, *, sleep: Sleep = asyncio.sleep,
         backoff: float = 0.5, max_tries: int = 4, polling_timeout: int = 25,
-        max_rate_waits: int = 5, max_retry_after: float = 60.0,
+        max_rate_waits: int = 5, max_retry_after: float = 60.0, max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.app = app
         self.settings = settings or app.settings
@@ -132,6 +146,7 @@ class TelegramChannel:
         self._polling_timeout = polling_timeout
         self._max_rate_waits = max_rate_waits
         self._max_retry_after = max_retry_after
+        self._max_in_flight = max(1, max_in_flight)
         # Without TELEGRAM_WEBHOOK_SECRET each start picks a random one (set it when running replicas).
         secret = self.settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
@@ -192,9 +207,13 @@ class TelegramChannel:
         offset: int | None = None
         failures = 0
         while True:
+            while len(self._tasks) >= self._max_in_flight:
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+            limit = min(100, self._max_in_flight - len(self._tasks))
             try:
                 updates = await self.bot(
-                    GetUpdates(offset=offset, timeout=self._polling_timeout, allowed_updates=ALLOWED_UPDATES),
+                    GetUpdates(offset=offset, limit=limit, timeout=self._polling_timeout,
+                               allowed_updates=ALLOWED_UPDATES),
                     request_timeout=self._polling_timeout + 10,
                 )
             except TelegramRetryAfter as exc:
@@ -426,10 +445,11 @@ class TelegramChannel:
         self._menu_roles[chat_id] = role
 
     async def _role_of(self, user_id: str) -> Role | None:
+        """One query (it runs after every private message, so it was made a single join)."""
         async with self.app.sessionmaker() as session:
-            identity = await people.find_identity(session, self.name, user_id)
-            person = await people.get_person(session, identity.person_id) if identity else None
-            return person.role if person else None
+            return await session.scalar(
+                select(Person.role).join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
+                .where(ChannelIdentity.channel == self.name, ChannelIdentity.external_id == user_id))
 
     # ------------------------------------------------------------ sending
 

@@ -292,6 +292,7 @@ class ZaloChannel:
     """Receives Zalo updates (polling, or webhook when ZALO_WEBHOOK_URL is set) and delivers replies."""
 
     name = "zalo"
+    supports_buttons = False  # choices are numbered text; the core reads the typed number back
 
     def __init__(self, app: App, settings: Settings | None = None, *,
                  transport: httpx.AsyncBaseTransport | None = None, poll_timeout: float = POLL_TIMEOUT,

@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PendingChoices
 
+# How long a numbered list stays answerable by its numbers.
+CHOICES_TTL = timedelta(hours=12)
+
 
 async def save(s: AsyncSession, identity_id: int, choices: list[tuple[str, str]], now: datetime,
                ttl: timedelta) -> None:

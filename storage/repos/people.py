@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, Invite, Person, Role, Unit, UnitKind, utcnow
+from storage.repos import audit
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,10 @@ async def get_person(s: AsyncSession, person_id: int) -> PersonDTO | None:
     return person_dto(person) if person else None
 
 
-async def set_role(s: AsyncSession, person_id: int, role: Role, unit_id: int | None) -> None:
+async def set_role(s: AsyncSession, person_id: int, role: Role, unit_id: int | None,
+                   actor_id: int | None = None) -> None:
     await s.execute(update(Person).where(Person.id == person_id).values(role=role, unit_id=unit_id))
+    await audit.record(s, actor_id, "role", person_id, "set_role", f"{role.value}, đơn vị #{unit_id}")
 
 
 async def persons_with_role(s: AsyncSession, role: Role) -> list[PersonDTO]:
@@ -139,6 +142,14 @@ async def find_identity(s: AsyncSession, channel: str, external_id: str) -> Iden
         select(ChannelIdentity).where(
             ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
         )
+    )
+    return identity_dto(row) if row else None
+
+
+async def find_identity_by_chat(s: AsyncSession, channel: str, chat_id: str) -> IdentityDTO | None:
+    row = await s.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
+        .order_by(ChannelIdentity.id).limit(1)
     )
     return identity_dto(row) if row else None
 
@@ -251,5 +262,5 @@ async def redeem_invite(s: AsyncSession, code: str, person_id: int) -> InviteDTO
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InviteProblem("used_up")
-    await set_role(s, person_id, inv.role, inv.unit_id)
+    await set_role(s, person_id, inv.role, inv.unit_id, actor_id=person_id)
     return InviteDTO(inv.code, inv.role, inv.unit_id, inv.expires_at, inv.uses_left - 1)

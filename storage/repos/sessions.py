@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Person, Unit, UnitKind, utcnow
 from storage.models_sessions import AssistSession, SessionResult
 from storage.privacy import mask_pii
+from storage.repos import audit
 
 NOTE_MAX = 1000
 EDIT_WINDOW = timedelta(hours=24)
@@ -98,6 +99,7 @@ async def add_session(
     )
     s.add(row)
     await s.flush()
+    await audit.record(s, person_id, "session", row.id, "add", f"{day:%d/%m/%Y}, {category}, {citizens}: {note}", now)
     return session_dto(row)
 
 
@@ -120,7 +122,7 @@ async def update_session(s: AsyncSession, session_id: int, now: datetime | None 
         else:
             raise ValueError(f"unknown session field: {name}")
     row.updated_at = now or utcnow()
-    await s.flush()
+    await audit.record(s, row.person_id, "session", session_id, "update", ", ".join(sorted(fields)), now)
     return session_dto(row)
 
 
@@ -131,7 +133,7 @@ async def soft_delete(s: AsyncSession, session_id: int, by_person_id: int, now: 
         return False
     row.deleted_at = now or utcnow()
     row.deleted_by_id = by_person_id
-    await s.flush()
+    await audit.record(s, by_person_id, "session", session_id, "delete", f"{row.date:%d/%m/%Y}", now)
     return True
 
 

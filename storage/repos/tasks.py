@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProgressUpdate, ReminderPause, Task, TaskStatus, TaskUnit, Unit
 from storage.privacy import mask_pii
+from storage.repos import audit
 
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
 
@@ -97,6 +98,7 @@ async def upsert_task(s: AsyncSession, new: NewTask) -> tuple[int, str]:
         outcome = "created"
     else:
         changed = {k: v for k, v in fields.items() if getattr(task, k) != v}
+        await audit.record_deadline_change(s, None, task, changed)
         for key, value in changed.items():
             setattr(task, key, value)
         outcome = "updated" if changed else "unchanged"
@@ -181,11 +183,12 @@ async def add_progress(
                          evidence_sha256=evidence_sha256, evidence_link=evidence_link))
     task.progress, task.status = progress, status
     task.closed_at = now if status == TaskStatus.DONE else None
-    await s.flush()
+    await audit.record(s, person_id, "task", task_id, "progress", f"{progress}%, {status.value}: {note}", now)
 
 
 async def pause_reminders(s: AsyncSession, task_id: int, person_id: int, until: date, reason: str) -> None:
     s.add(ReminderPause(task_id=task_id, person_id=person_id, until=until, reason=mask_pii(reason)[:500]))
+    await audit.record(s, person_id, "task", task_id, "pause", f"{until:%d/%m/%Y}: {reason}")
     await s.flush()
 
 

@@ -34,6 +34,7 @@ from handlers.report_data import (
     weeks_of,
     whole_scope,
 )
+from handlers.report_workbook import write_workbook
 from storage.models import (
     AssistSession,
     ChannelIdentity,
@@ -44,6 +45,7 @@ from storage.models import (
     TaskUnit,
 )
 from storage.repos import people, questions, sessions, tasks
+from storage.repos import reports as reports_repo
 from storage.repos.reports import QuestionFigures, SessionFigures, SessionRow
 
 TITLE_ROWS = 6  # title block, then the header row
@@ -431,7 +433,8 @@ async def test_sessions_scope_by_village_or_member_unit(demo_app: App) -> None:
     assert got["team"].sessions.citizens == 3 + 4
     assert got["east"].sessions.citizens == 4 + 5
     assert {g.name for g in got["west"].by_village} == {"Thôn Tây", "Thôn Đông"}
-    assert got["west"].questions is None and got["west"].tickets is None
+    assert got["west"].questions is None  # commune-wide only
+    assert (got["west"].tickets is None) == (not hasattr(reports_repo.ticket_model(), "unit_id"))
 
 
 async def test_unreachable_accounts_are_listed(chat, demo_app: App) -> None:  # type: ignore[no-untyped-def]
@@ -469,3 +472,36 @@ def test_chart_draws_vietnamese_without_missing_glyphs(tmp_path: Path) -> None:
     assert pixels.shape[:2] == (1500, 1200)
     assert sum(len(w.sessions) for w in weeks) == len(rows)
 
+
+
+async def test_ticket_figures_when_the_tickets_table_exists(demo_app: App, tmp_path: Path) -> None:
+    model = reports_repo.ticket_model()
+    if model is None:
+        pytest.skip("storage.models has no Ticket yet: the block says «chưa có dữ liệu»")
+    t0 = datetime(2025, 10, 10, 2)
+    east, west = await unit(demo_app, "TO-DONG"), await unit(demo_app, "TO-TAY")
+    rows = [
+        dict(text="a", created_at=t0, claimed_at=t0 + timedelta(hours=1), closed_at=t0 + timedelta(hours=3),
+             rating=5, unit_id=east.id),
+        dict(text="b", created_at=t0, claimed_at=t0 + timedelta(hours=3), rating=3, unit_id=west.id),
+        dict(text="c", created_at=t0, unit_id=None),
+        dict(text="d", created_at=datetime(2025, 9, 10), unit_id=east.id),  # September
+    ]
+    tz = demo_app.settings.tz
+    async with demo_app.sessionmaker() as s, s.begin():
+        for row in rows:
+            s.add(model(**{k: v for k, v in row.items() if hasattr(model, k)}))
+        await s.flush()
+        whole = await build_report(s, await whole_scope(s), month_period(2025, 10), tz=tz,
+                                   now_utc=datetime(2026, 1, 1))
+        village = await unit_scope(s, await people.get_unit_by_code(s, "THON-DONG"))  # type: ignore[arg-type]
+        east_only = await build_report(s, village, month_period(2025, 10), tz=tz, now_utc=datetime(2026, 1, 1))
+    assert whole.tickets is not None
+    assert (whole.tickets.opened, whole.tickets.claimed, whole.tickets.closed) == (3, 2, 1)
+    assert (whole.tickets.median_claim_hours, whole.tickets.median_close_hours) == (2.0, 3.0)
+    assert whole.tickets.average_rating == 4.0
+    if hasattr(model, "unit_id"):
+        assert east_only.tickets is not None and east_only.tickets.opened == 1
+    book = write_workbook(whole, tmp_path / "t.xlsx")
+    figures = summary_figures(book)
+    assert figures[T.ROW_T_OPENED][0] == 3 and figures[T.ROW_T_RATING][0] == 4.0

@@ -1,0 +1,1 @@
+"""Reliability tests: hostile inputs, a generated permission matrix, and delivery under faults."""
