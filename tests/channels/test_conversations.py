@@ -3,6 +3,7 @@ channel: the same handlers and data must serve Telegram (buttons) and Zalo (numb
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -173,3 +174,83 @@ async def test_head_receives_digest_and_presses_update(open_chat: Any, demo_app:
     assert "Kính gửi" in digest and "Cập nhật tiến độ" in digest
     await head.choose("Cập nhật tiến độ")
     assert "Chọn nhiệm vụ" in (await head.replies(2))[-1]
+
+
+@pytest.fixture
+async def telegram_only(demo_app: App, settings: Settings) -> AsyncIterator[tuple[FakeTelegram, TelegramChannel]]:
+    fake = FakeTelegram()
+    await fake.start()
+    tg_settings = settings.model_copy(update={
+        "telegram_bot_token": __import__("pydantic").SecretStr(fake.token), "telegram_api_base": fake.base_url})
+    demo_app.settings = tg_settings
+    channel = TelegramChannel(demo_app, tg_settings, sleep=_no_sleep)
+    await channel.start()
+    yield fake, channel
+    await channel.stop()
+    await fake.close()
+
+
+def _plan_xlsx() -> bytes:
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    from bot.demo import PLAN_CSV
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Kế hoạch thử nghiệm"])
+    sheet.append([])
+    with PLAN_CSV.open(encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_admin_imports_an_xlsx_through_telegram(telegram_only: Any, demo_app: App) -> None:
+    fake, _ = telegram_only
+    admin = TgUser(7100001, "Quản", "Nguyễn")
+    async with demo_app.sessionmaker() as s, s.begin():
+        person = (await people.persons_with_role(s, Role.ADMIN))[0]
+        await people.attach_identity(s, person.id, "telegram", str(admin.id), str(admin.id), person.name)
+    await fake.push(fake.text(admin, "/nhap Kế hoạch thử qua Telegram"))
+    await fake.wait_for("sendMessage", chat_id=admin.id, count=1, within=8)
+    await fake.push(fake.document(admin, "ke-hoach.xlsx", _plan_xlsx()))
+    calls = await fake.wait_for("sendMessage", chat_id=admin.id, count=2, within=15)
+    preview = calls[-1]
+    go = next(b for b in preview.buttons if b["callback_data"].startswith("imp:go"))
+    await fake.push(fake.callback(admin, go["callback_data"], fake.last_message(admin.id)))
+    await fake.wait_consumed(within=15)
+    from sqlalchemy import func, select
+
+    from storage.models import Task
+    count = 0
+    for _ in range(150):  # the import reply may edit the preview instead of sending a new message
+        async with demo_app.sessionmaker() as s:
+            count = await s.scalar(select(func.count(Task.id)).where(Task.plan == "Kế hoạch thử qua Telegram"))
+        if count:
+            break
+        await asyncio.sleep(0.1)
+    assert count and count >= 10
+
+
+async def test_leader_links_a_group_through_telegram(telegram_only: Any, demo_app: App) -> None:
+    from tests.fakes.telegram_api import group_chat
+
+    fake, _ = telegram_only
+    leader = TgUser(7100002, "Lan", "Phạm")
+    async with demo_app.sessionmaker() as s, s.begin():
+        person = (await people.persons_with_role(s, Role.LEADER))[0]
+        await people.attach_identity(s, person.id, "telegram", str(leader.id), str(leader.id), person.name)
+    group = group_chat()
+    await fake.push(fake.text(leader, "/nhom", chat=group))
+    calls = await fake.wait_for("sendMessage", chat_id=group["id"], count=1, within=8)
+    from sqlalchemy import select
+
+    from storage.models import UnitGroup
+    async with demo_app.sessionmaker() as s:
+        link = await s.scalar(select(UnitGroup))
+    assert link is not None and link.chat_id == str(group["id"]), calls[-1].text
