@@ -15,6 +15,7 @@ def build_router() -> Router:
         citizen,
         common,
         imports,
+        linking,
         member,
         privacy,
         progress,
@@ -24,6 +25,6 @@ def build_router() -> Router:
     )
 
     router = Router()
-    for module in (common, citizen, member, tickets, progress, unit_head, reports, admin, imports, privacy):
+    for module in (common, citizen, member, tickets, progress, unit_head, reports, admin, imports, privacy, linking):
         router.include(module.router)
     return router

@@ -276,5 +276,6 @@ class SchedulerState(Base):
 
 
 from storage.models_audit import AuditEntry  # noqa: E402,F401
+from storage.models_links import LinkCode  # noqa: E402,F401
 from storage.models_sessions import AssistSession  # noqa: E402,F401
 from storage.models_tickets import Ticket, TicketMessage, UnitGroup  # noqa: E402,F401

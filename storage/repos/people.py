@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, Invite, Person, Role, Unit, UnitKind, utcnow
@@ -264,3 +264,43 @@ async def redeem_invite(s: AsyncSession, code: str, person_id: int) -> InviteDTO
         raise InviteProblem("used_up")
     await set_role(s, person_id, inv.role, inv.unit_id, actor_id=person_id)
     return InviteDTO(inv.code, inv.role, inv.unit_id, inv.expires_at, inv.uses_left - 1)
+
+
+# ---------------------------------------------------------------- linking identities (/lienket)
+
+LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+async def issue_link_code(s: AsyncSession, person_id: int, now: datetime, ttl: timedelta) -> str:
+    """A fresh one-time code for this person (any older one is dropped)."""
+    from storage.models_links import LinkCode
+
+    await s.execute(delete(LinkCode).where(LinkCode.person_id == person_id))
+    code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(6))
+    s.add(LinkCode(code=code, person_id=person_id, expires_at=now + ttl))
+    await s.flush()
+    return code
+
+
+async def redeem_link_code(s: AsyncSession, code: str, identity_id: int, now: datetime) -> int | None:
+    """Move an identity to the code's owner; the owner's person id, or None for a bad/expired code."""
+    from storage.models_links import LinkCode
+
+    row = await s.get(LinkCode, code[:16])
+    if row is None or row.expires_at <= now:
+        return None
+    owner = row.person_id
+    await s.execute(delete(LinkCode).where(LinkCode.code == row.code))  # one use only
+    await s.execute(update(ChannelIdentity).where(ChannelIdentity.id == identity_id).values(person_id=owner))
+    return owner
+
+
+async def link_code_owner(s: AsyncSession, code: str, now: datetime) -> int | None:
+    from storage.models_links import LinkCode
+
+    row = await s.get(LinkCode, code[:16])
+    return row.person_id if row is not None and row.expires_at > now else None
+
+
+async def set_reminder_channel(s: AsyncSession, person_id: int, channel: str) -> None:
+    await s.execute(update(Person).where(Person.id == person_id).values(reminder_channel=channel))
