@@ -10,7 +10,7 @@ from handlers import texts_privacy as T
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.roles import ROLE_NAMES
-from handlers.router import Router
+from handlers.router import Router, parse_id
 from handlers.texts_sessions import CATEGORY_LABELS, RESULT_LABELS
 from handlers.texts_tasks import STATUS_NAMES
 from storage import purge
@@ -48,9 +48,10 @@ async def erase_action(ctx: Context, args: list[str]) -> list[Reply]:
     """xdl:ok:<asked at> erases the presser's own data (never anyone else's); xdl:no cancels."""
     if args[:1] == ["no"]:
         return [Reply(T.ERASE_CANCELLED, edit=True)]
-    if args[:1] != ["ok"] or len(args) < 2 or not args[1].isdigit():
+    stamp = parse_id(args[1]) if args[:1] == ["ok"] and len(args) >= 2 else None
+    if stamp is None:
         return [Reply(texts.STALE_BUTTON)]
-    asked = datetime.fromtimestamp(int(args[1]), UTC).replace(tzinfo=None)
+    asked = datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
     if not timedelta(minutes=-1) <= ctx.now() - asked <= CONFIRM_WINDOW:
         return [Reply(T.ERASE_EXPIRED.format(minutes=int(CONFIRM_WINDOW.total_seconds() // 60)), edit=True)]
     counts = await purge.erase_person_messages(ctx.db, ctx.person.id)
@@ -124,9 +125,9 @@ async def audit_log(ctx: Context) -> list[Reply]:
         lines = [T.AUDIT_RECENT_HEADER.format(count=len(entries))]
         lines += [_line(ctx, e, names, with_entity=True) for e in entries]
         return [Reply("\n".join(lines))]
-    if not arg.isdigit() or len(arg) > 9:
+    task_id = parse_id(arg)
+    if task_id is None:
         return [Reply(T.AUDIT_USAGE)]
-    task_id = int(arg)
     task = await tasks.get_task(ctx.db, task_id)
     entries = await audit.history(ctx.db, "task", task_id)
     if task is None and not entries:
