@@ -12,12 +12,14 @@ core of its own, as it would against the real Telegram servers on a 2-core machi
 from __future__ import annotations
 
 import asyncio
+import atexit
 import gc
 import json
 import logging
 import multiprocessing as mp
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -140,7 +142,10 @@ def quiet_logging() -> LogCounter:
 # ---------------------------------------------------------------- databases
 
 def workdir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"cnscd-{prefix}-"))
+    """A temporary folder (SQLite files, report files), removed when the benchmark exits."""
+    path = Path(tempfile.mkdtemp(prefix=f"cnscd-{prefix}-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 async def fresh_database(pg_url: str | None, folder: Path, name: str = "bench.db") -> str:
