@@ -113,12 +113,26 @@ def _line(ctx: Context, entry: AuditDTO, names: dict[int, str], with_entity: boo
     return T.AUDIT_LINE_ENTITY.format(at=at, who=who, what=what, entity=entity, summary=summary)
 
 
+async def _in_scope(ctx: Context, entry: AuditDTO, scope: set[int]) -> bool:
+    """An admin sees changes made by people of their commune or to its tasks."""
+    if entry.entity_kind == "task" and entry.entity_id is not None:
+        task = await tasks.get_task(ctx.db, entry.entity_id)
+        if task is not None:
+            return bool((set(task.lead_unit_ids) | set(task.coord_unit_ids)) & scope)
+    if entry.actor_id is None:
+        return True  # the command line (a purge, an import) acts for the whole deployment
+    actor = await people.get_person(ctx.db, entry.actor_id)
+    return actor is not None and (actor.unit_id is None or actor.unit_id in scope)  # citizens: no commune
+
+
 @router.command("nhatky", Role.ADMIN, T.CMD["nhatky"])
 async def audit_log(ctx: Context) -> list[Reply]:
     """/nhatky: the last 20 changes; /nhatky <task number>: that task's history, oldest first."""
     arg = ctx.msg.args.strip().lstrip("#")
+    scope = await people.subtree_ids(ctx.db, ctx.person.unit_id) if ctx.person.unit_id else set()
     if not arg:
-        entries = await audit.recent(ctx.db, RECENT_LIMIT)
+        entries = [e for e in await audit.recent(ctx.db, RECENT_LIMIT * 10)
+                   if await _in_scope(ctx, e, scope)][:RECENT_LIMIT]
         if not entries:
             return [Reply(T.AUDIT_EMPTY)]
         names = await _names(ctx, entries)
@@ -129,6 +143,8 @@ async def audit_log(ctx: Context) -> list[Reply]:
     if task_id is None:
         return [Reply(T.AUDIT_USAGE)]
     task = await tasks.get_task(ctx.db, task_id)
+    if task is not None and not (set(task.lead_unit_ids) | set(task.coord_unit_ids)) & scope:
+        return [Reply(T.AUDIT_TASK_NOT_FOUND.format(id=task_id))]
     entries = await audit.history(ctx.db, "task", task_id)
     if task is None and not entries:
         return [Reply(T.AUDIT_TASK_NOT_FOUND.format(id=task_id))]

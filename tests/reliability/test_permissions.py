@@ -365,7 +365,6 @@ async def test_task_lists_stay_inside_each_commune(demo_app: App, chat) -> None:
     assert [b.data for r in picker for b in r.all_buttons()] == [f"tp:{world.other_task}"]
 
 
-@pytest.mark.xfail(reason="handlers/privacy.py /nhatky is not scoped to the admin's commune (reported)")
 async def test_another_communes_admin_cannot_read_our_task_history(demo_app: App, chat) -> None:  # type: ignore[no-untyped-def]
     world = await build_world(demo_app)
     await chat("head").send_text(f"/tiendo {world.own_task} 30% đã rà soát")
