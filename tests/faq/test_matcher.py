@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import statistics
-import time
 from dataclasses import FrozenInstanceError
 from datetime import date
 from pathlib import Path
@@ -281,37 +278,3 @@ def test_real_base_on_dev_set(real_matcher: Matcher) -> None:
     report = evaluate(real_matcher, rows)
     assert report.accuracy_at_1 >= 0.90
     assert report.wrong_answer_rate <= 0.03
-
-
-def test_real_base_is_fast(real_matcher: Matcher) -> None:
-    texts = [
-        "quên mk vneid r lấy lại sao z",
-        "Tôi muốn đăng ký tạm trú cho người thuê trọ trên ứng dụng VNeID thì làm thế nào?",
-        "thoi tiet ngay mai",
-        "Mẹ tôi năm nay 65 tuổi, vừa mua điện thoại mới, ở quê cán bộ bảo phải cài VNeID nhưng tôi không "
-        "biết tải ở đâu, cài làm sao cho đúng, nhờ chỉ từng bước giúp tôi.",
-    ] * 25
-    timings = []
-    for text in texts:
-        start = time.perf_counter()
-        real_matcher.match(text)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.01  # generous: shared CI machines are noisy
-
-
-@pytest.mark.skipif(
-    not os.environ.get("FAQ_BENCH"), reason="set FAQ_BENCH=1 to run the 50,000-paraphrase benchmark"
-)
-def test_large_base_latency() -> None:
-    topics = {}
-    words = "quên mật khẩu đăng ký tạm trú hồ sơ tra cứu tổng đài nhà hướng dẫn passcode".split()
-    for i in range(2800):
-        stem = [words[(i + k) % len(words)] for k in range(4)]
-        topics[f"local.t{i}"] = [" ".join([*stem, f"mã{i}x{j}", words[j % len(words)]]) for j in range(19)]
-    big = Matcher(build_kb(topics))
-    timings = []
-    for text in ["quên mật khẩu", "tra cứu hồ sơ tạm trú ở đâu", "mã17x3 đăng ký", "giá vàng hôm nay"] * 25:
-        start = time.perf_counter()
-        big.match(text)
-        timings.append(time.perf_counter() - start)
-    assert sorted(timings)[int(len(timings) * 0.99)] < 0.02
