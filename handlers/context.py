@@ -44,6 +44,10 @@ class Context:
     person: PersonDTO
     msg: Incoming
     dialog: Dialog | None = None
+    # False only when the core knows the sender has no ticket claimed by a member (saves a lookup).
+    may_have_claimed_ticket: bool = True
+    # Reads that several steps of one message need (the caller's commune): cached for this message only.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:

@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +22,8 @@ from handlers.messages import Incoming, Reply
 from handlers.roles import AUDIENCE, at_least
 from handlers.router import Router
 from storage.db import is_transient_db_error, with_db_retry
-from storage.repos import choices, dialogs, people
+from storage.models import Role
+from storage.repos import callers, choices, people
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROP_CATEGORIES).strip()
 
 
+@dataclass
+class Handled:
+    """The replies to one message, and the sender's role afterwards (None if it could not be read)."""
+
+    replies: list[Reply]
+    role: Role | None = None
+
+
 class Conversation:
     """Routes each inbound message and returns the replies; never sends anything itself."""
 
@@ -51,9 +60,13 @@ class Conversation:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Process one message; any failure becomes a polite apology with an error id."""
+        return (await self.respond(msg)).replies
+
+    async def respond(self, msg: Incoming) -> Handled:
+        """Like `handle`, also telling the channel the sender's role (for its command menu)."""
         precheck = self._precheck(msg)
         if precheck is not None:
-            return precheck
+            return Handled(precheck)
         msg = _with_text(msg, clean_text(msg.text))
         lock = self._locks.setdefault(f"{msg.channel}:{msg.user_id}", asyncio.Lock())
         async with lock:  # one person's messages are handled one at a time: dialog state stays whole
@@ -62,10 +75,10 @@ class Conversation:
             except Exception as exc:
                 if is_transient_db_error(exc):
                     log.warning("database still unavailable after retries (%s)", type(exc).__name__)
-                    return [Reply(texts.DB_BUSY)]
+                    return Handled([Reply(texts.DB_BUSY)])
                 error_id = secrets.token_hex(4)
                 log.exception("handler failed [error_id=%s channel=%s]", error_id, msg.channel)
-                return [Reply(texts.INTERNAL_ERROR.format(error_id=error_id))]
+                return Handled([Reply(texts.INTERNAL_ERROR.format(error_id=error_id))])
 
     def _precheck(self, msg: Incoming) -> list[Reply] | None:
         if msg.chat_type == "group" and not (msg.command or msg.reply_to_bot or msg.mentions_bot
@@ -77,20 +90,25 @@ class Conversation:
             return [Reply(texts.EMPTY_MESSAGE)]
         return None
 
-    async def _handle_in_transaction(self, msg: Incoming) -> list[Reply]:
+    async def _handle_in_transaction(self, msg: Incoming) -> Handled:
         async with self.sessionmaker() as session, session.begin():
-            identity, person = await people.get_or_create_identity(
-                session, msg.channel, msg.user_id, msg.chat_id, msg.display_name,
-                private=msg.chat_type == "private",
-            )
-            ctx = Context(session, self.services, identity, person, msg)
+            private = msg.chat_type == "private"
+            now = self.services.clock()
+            caller = await callers.load(session, msg.channel, msg.user_id, msg.chat_id, private, now)
+            if caller is None:  # a first-time sender becomes a citizen
+                identity, person = await people.get_or_create_identity(
+                    session, msg.channel, msg.user_id, msg.chat_id, msg.display_name, private=private)
+                ctx = Context(session, self.services, identity, person, msg, may_have_claimed_ticket=False)
+            else:
+                ctx = Context(session, self.services, caller.identity, caller.person, msg, caller.dialog,
+                              may_have_claimed_ticket=caller.may_have_claimed_ticket)
             if not msg.buttons_supported:
                 ctx.msg = await self._resolve_choice(ctx)
-            ctx.dialog = await dialogs.load(session, identity.id, ctx.now())
             replies = await self._route(ctx)
             if not msg.buttons_supported:
                 await self._remember_choices(ctx, replies)
-            return replies
+            person = await callers.person_after(session, ctx.identity.id, ctx.person)
+            return Handled(replies, person.role)
 
     async def _resolve_choice(self, ctx: Context) -> Incoming:
         """Turn "2", "số 2" or a label typed after a numbered list into that button's data."""

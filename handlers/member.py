@@ -27,7 +27,7 @@ from handlers.session_parser import (
     match_place,
     parse_line,
 )
-from handlers.unit_head import commune_units
+from handlers.unit_head import commune_unit_list, commune_units
 from storage.models import Role, UnitKind
 from storage.models_sessions import SessionResult
 from storage.privacy import mask_pii
@@ -59,9 +59,25 @@ def _max_age(ctx: Context) -> int:
 
 async def _villages(ctx: Context) -> list[UnitDTO]:
     """The thôn of the caller's commune: a session cannot be logged in another commune's thôn."""
-    villages = await people.list_units(ctx.db, UnitKind.VILLAGE)
-    commune = await commune_units(ctx)
-    return villages if commune is None else [v for v in villages if v.id in commune]
+    commune = await commune_unit_list(ctx)
+    if commune is None:
+        return await people.list_units(ctx.db, UnitKind.VILLAGE)
+    return [u for u in commune if u.kind == UnitKind.VILLAGE]
+
+
+async def _home_village(ctx: Context) -> int | None:
+    """The thôn the caller's unit works in (itself or its nearest thôn ancestor), from the commune read."""
+    units = await commune_unit_list(ctx)
+    if units is None:
+        return None
+    by_id = {u.id: u for u in units}
+    unit_id, seen = ctx.person.unit_id, set()
+    while unit_id in by_id and unit_id not in seen:
+        seen.add(unit_id)
+        if by_id[unit_id].kind == UnitKind.VILLAGE:
+            return unit_id
+        unit_id = by_id[unit_id].parent_id
+    return None
 
 
 def _problem_text(problem: Problem) -> str:
@@ -228,7 +244,7 @@ async def start_session_dialog(ctx: Context, parsed: Parsed | None) -> list[Repl
     if not await _villages(ctx):
         return [Reply(T.NO_PLACES)]
     draft: dict[str, Any] = {
-        "sid": None, "d": _today(ctx).isoformat(), "p": await sessions.village_of(ctx.db, ctx.person.unit_id),
+        "sid": None, "d": _today(ctx).isoformat(), "p": await _home_village(ctx),
         "c": None, "n": 1, "elderly": 0, "disabled": 0, "poor": 0, "r": SessionResult.DONE.value,
         "m": None, "note": "", "todo": [],
     }

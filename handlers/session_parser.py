@@ -9,6 +9,7 @@ Whatever is not recognised becomes the note; personal data in the line is masked
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -156,6 +157,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(loose(pattern))
 
 
+@functools.lru_cache(maxsize=16384)  # called for every unit name and word of every /ghi line
 def fold(text: str) -> str:
     """Lower case without diacritics (đ -> d), for fuzzy comparisons."""
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
@@ -509,6 +511,7 @@ def _read_bare_number(scan: _Scan, parsed: Parsed) -> None:
 
 # ---------------------------------------------------------------- places
 
+@functools.lru_cache(maxsize=4096)  # unit names are few and are compared against every typed word
 def place_core(name: str, accented: bool = False) -> str:
     """A unit's name without its kind word, folded: "Thôn Đông" -> "dong" (or "đông" when accented)."""
     words = name.lower().split()

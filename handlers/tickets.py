@@ -225,7 +225,7 @@ async def intercept_citizen_text(ctx: Context) -> list[Reply] | None:
     """Called before the FAQ: a ticket owned by a member gets the citizen's text instead of the FAQ;
     a bare 1-5 right after a ticket was closed is its rating (channels without buttons)."""
     text = ctx.msg.text.strip()
-    active = await repo.active_for_identity(ctx.db, ctx.identity.id)
+    active = await repo.active_for_identity(ctx.db, ctx.identity.id) if ctx.may_have_claimed_ticket else None
     if active is not None and active.status == TicketStatus.CLAIMED and active.owner_id is not None:
         return await _relay_to_member(ctx, active, text)
     if text in {"1", "2", "3", "4", "5"}:

@@ -11,6 +11,7 @@ from handlers.router import Router, parse_id
 from scheduler.reminders import Calendar, digest_text, enqueue, next_reminder_date, snooze_message
 from storage.models import Role
 from storage.repos import people, tasks
+from storage.repos.people import UnitDTO
 from storage.repos.tasks import TaskDTO
 
 router = Router()
@@ -24,20 +25,24 @@ async def scope_units(ctx: Context) -> set[int] | None:
     return await people.subtree_ids(ctx.db, ctx.person.unit_id)
 
 
-async def commune_units(ctx: Context) -> set[int] | None:
+async def commune_unit_list(ctx: Context) -> list[UnitDTO] | None:
     """Every unit of the caller's commune: the tree under the topmost unit above theirs (None: no unit).
 
     Names typed or ids carried by buttons (a Tổ code, a thôn) are checked against it, so one commune's
-    people cannot reach into another commune sharing the same database.
+    people cannot reach into another commune sharing the same database. Read once per message.
     """
     if ctx.person.unit_id is None:
         return None
-    parents = {u.id: u.parent_id for u in await people.list_units(ctx.db)}
-    root, seen = ctx.person.unit_id, set()
-    while parents.get(root) is not None and root not in seen:
-        seen.add(root)
-        root = parents[root]  # type: ignore[assignment]
-    return await people.subtree_ids(ctx.db, root)
+    key = f"commune_units:{ctx.person.unit_id}"
+    if key not in ctx.memo:
+        ctx.memo[key] = await people.commune_of(ctx.db, ctx.person.unit_id)
+    return ctx.memo[key]  # type: ignore[no-any-return]
+
+
+async def commune_units(ctx: Context) -> set[int] | None:
+    """The ids of `commune_unit_list`."""
+    units = await commune_unit_list(ctx)
+    return None if units is None else {u.id for u in units}
 
 
 def _fmt(d: date) -> str:

@@ -9,8 +9,10 @@ the outbox key (kind, recipient, date) makes running a sweep twice harmless.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,18 @@ from storage.repos.tasks import TaskDTO
 
 LAST_SWEEP_KEY = "sweep.last_date"
 MAX_CATCH_UP_DAYS = 14
+
+# One reminder is one message on every channel, so the sender's one-per-second-per-chat limit holds
+# (it counts one slot per outbox row, and a channel sends a long text as several messages back to
+# back). Zalo takes 2,000 characters and appends the buttons as a numbered menu (85 for a digest's
+# three); Telegram takes 4,096. Lengths are in UTF-16 units, as both platforms count.
+MAX_MESSAGE = 1900
+MAX_TITLE = 200  # a task name longer than this is shortened in a reminder line
+MAX_NAME = 100  # a person's or a unit's name in a reminder header
+MAX_UNITS = 200  # the lead units of a task in an escalation line
+MONTHLY_MAX_ITEMS = 30
+ESCALATION_MAX_ITEMS = 50
+INSERT_CHUNK = 500  # outbox rows per INSERT in run_sweep
 
 
 @dataclass(frozen=True)
@@ -117,22 +131,97 @@ def _when(days_left: int) -> str:
     return texts.WHEN_LEFT.format(n=days_left) if days_left > 0 else texts.WHEN_LATE.format(n=-days_left)
 
 
-def digest_text(name: str, unit: str, today: date, items: list[TaskDTO], tz_last: dict[int, date | None]) -> str:
-    overdue = [t for t in items if t.due_date and t.due_date < today]
-    upcoming = [t for t in items if t.due_date and t.due_date >= today]
-    lines = [texts.DIGEST_HEADER.format(name=name, unit=unit, today=_fmt(today))]
-    for heading, group in ((texts.DIGEST_OVERDUE, overdue), (texts.DIGEST_DUE, upcoming)):
-        if not group:
-            continue
-        lines.append("")
-        lines.append(heading)
-        for t in sorted(group, key=lambda x: x.due_date or today):
-            assert t.due_date is not None
-            lines.append(texts.DIGEST_ITEM.format(
-                id=t.id, title=t.title, due=_fmt(t.due_date), when=_when((t.due_date - today).days),
-                progress=t.progress, last=_fmt(tz_last.get(t.id))))
-    lines += ["", texts.DIGEST_FOOTER]
-    return "\n".join(lines)
+def text_units(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram and Zalo count (an emoji outside the BMP is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-16 units, ending with "…" when it was cut."""
+    if text_units(text) <= limit:
+        return text
+    used, end = 0, 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > limit - 1:
+            break
+        used += width
+        end += 1
+    return text[:end].rstrip() + "…"
+
+
+def fit_message(render: Callable[[int, int], str], count: int, limit: int = MAX_MESSAGE,
+                max_items: int | None = None) -> str:
+    """The one message showing as many of `count` items as fit in `limit` UTF-16 units.
+
+    `render(k, rest)` builds the text with the first `k` items (the caller orders them most urgent
+    first) and, when `rest` > 0, a line saying that `rest` more were left out. Every reminder is cut
+    here and nowhere else. Short of the full list the length grows with `k` (an item line is longer
+    than the digit the remainder count may lose), so the largest `k` that fits is found by bisection.
+    """
+    top = count if max_items is None else max(0, min(count, max_items))
+    if top == count:
+        text = render(count, 0)
+        if text_units(text) <= limit:
+            return text
+        top = count - 1
+    bare = render(0, count)
+    if text_units(bare) > limit:  # only a header outgrowing the cap: cut bluntly, still one message
+        return shorten(bare, limit)
+    lo, hi = 0, top  # the largest k in [lo, hi] whose text fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_units(render(mid, count - mid)) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return render(lo, count - lo)
+
+
+def fit_list(template: str, fields: dict[str, Any], lines: Sequence[str], more: str, limit: int = MAX_MESSAGE,
+             max_items: int | None = None) -> str:
+    """`template` filled with `fields` and {items}, the item lines one per line (most urgent first);
+    the lines that do not fit (or are beyond `max_items`) are replaced by the line `more` (n = how many)."""
+    def render(k: int, rest: int) -> str:
+        shown = list(lines[:k])
+        if rest:
+            shown.append(more.format(n=rest))
+        return template.format(items="\n".join(shown), **fields)
+
+    return fit_message(render, len(lines), limit, max_items)
+
+
+def digest_text(name: str, unit: str, today: date, items: list[TaskDTO], tz_last: dict[int, date | None],
+                limit: int = MAX_MESSAGE) -> str:
+    """A head's digest in one message: overdue tasks first (the longest late first), then the nearest
+    deadlines; when they do not all fit, the most urgent are kept and a last line counts the rest."""
+    dated = sorted((t for t in items if t.due_date), key=lambda x: (x.due_date, x.id))
+    header = texts.DIGEST_HEADER.format(name=shorten(name, MAX_NAME), unit=shorten(unit, MAX_NAME),
+                                        today=_fmt(today))
+    entries: list[tuple[bool, str]] = []
+    budget = limit  # past it no more lines can fit, so the rest are only counted (a commune has hundreds)
+    for t in dated:
+        assert t.due_date is not None
+        line = texts.DIGEST_ITEM.format(
+            id=t.id, title=shorten(t.title, MAX_TITLE), due=_fmt(t.due_date),
+            when=_when((t.due_date - today).days), progress=t.progress, last=_fmt(tz_last.get(t.id)))
+        entries.append((t.due_date < today, line))
+        budget -= len(line) + 1  # len() never exceeds the UTF-16 length
+        if budget < 0:
+            break
+
+    def render(k: int, rest: int) -> str:
+        lines = [header]
+        for heading, late in ((texts.DIGEST_OVERDUE, True), (texts.DIGEST_DUE, False)):
+            group = [line for is_late, line in entries[:k] if is_late == late]
+            if group:
+                lines += ["", heading, *group]
+        if rest:
+            lines.append(texts.MORE_TASKS.format(n=rest))
+        lines += ["", texts.DIGEST_FOOTER]
+        return "\n".join(lines)
+
+    return fit_message(render, len(dated), limit, max_items=len(entries))
 
 
 DIGEST_BUTTONS = [[(texts.BUTTON_UPDATE, "td:list")], [(texts.BUTTON_VIEW, "nv:list")],
@@ -277,10 +366,12 @@ async def plan_monthly(s: AsyncSession, cal: Calendar, today: date, start: date,
                    and t.id not in updated]
         if not missing:
             continue
-        text = texts.MONTHLY.format(
-            name=head.name, unit=names.get(head.unit_id, ""), month=today.strftime("%m/%Y"),
-            due=today.replace(day=settings.monthly_report_day).strftime("%d/%m/%Y"),
-            items="\n".join(texts.MONTHLY_ITEM.format(id=t.id, title=t.title) for t in missing[:30]))
+        fields = {"name": shorten(head.name, MAX_NAME), "unit": shorten(names.get(head.unit_id, ""), MAX_NAME),
+                  "month": today.strftime("%m/%Y"),
+                  "due": today.replace(day=settings.monthly_report_day).strftime("%d/%m/%Y")}
+        text = fit_list(texts.MONTHLY, fields,
+                        [texts.MONTHLY_ITEM.format(id=t.id, title=shorten(t.title, MAX_TITLE)) for t in missing],
+                        texts.MORE_TASKS, max_items=MONTHLY_MAX_ITEMS)
         planned.append(PlannedMessage(f"monthly:{head.id}:{today:%Y-%m}", "monthly", head.id, text,
                                       [[(texts.BUTTON_UPDATE, "td:list")]], send_at))
     return planned
@@ -295,14 +386,17 @@ async def plan_escalation(s: AsyncSession, cal: Calendar, today: date, start: da
     if not late:
         return []
     names = await tasks.unit_names(s)
-    items = "\n".join(texts.ESCALATION_ITEM.format(
-        id=t.id, title=t.title, units=", ".join(names.get(u, "?") for u in t.lead_unit_ids) or "—",
+    lines = [texts.ESCALATION_ITEM.format(
+        id=t.id, title=shorten(t.title, MAX_TITLE),
+        units=shorten(", ".join(names.get(u, "?") for u in t.lead_unit_ids) or "—", MAX_UNITS),
         due=_fmt(t.due_date), late=(today - t.due_date).days, progress=t.progress)
-        for t in sorted(late, key=lambda x: x.due_date or today)[:50])
+        for t in sorted(late, key=lambda x: (x.due_date or today, x.id))]
     year, week, _ = today.isocalendar()
     return [PlannedMessage(f"escalation:{admin.id}:{year}-W{week:02d}", "escalation", admin.id,
-                           texts.ESCALATION.format(name=admin.name, week=f"{week}/{year}", days=threshold,
-                                                   items=items), [[(texts.BUTTON_VIEW, "nv:late")]], send_at)
+                           fit_list(texts.ESCALATION, {"name": shorten(admin.name, MAX_NAME), "week": f"{week}/{year}",
+                                                       "days": threshold},
+                                    lines, texts.MORE_OVERDUE, max_items=ESCALATION_MAX_ITEMS),
+                           [[(texts.BUTTON_VIEW, "nv:late")]], send_at)
             for admin in await people.persons_with_role(s, Role.ADMIN)]
 
 
@@ -320,7 +414,16 @@ async def plan_sweep(s: AsyncSession, settings: Settings, now: datetime) -> list
 
 
 async def enqueue(s: AsyncSession, message: PlannedMessage, now: datetime) -> bool:
-    """Insert one outbox row; False when its key exists already (the reminder went out or is queued)."""
+    """Insert one outbox row; False when its key exists already (the reminder went out or is queued).
+
+    One INSERT … ON CONFLICT DO NOTHING, not a savepoint: on SQLite a savepoint opened before the
+    transaction's first write is released as a commit of its own, outside the caller's transaction.
+    """
+    return await enqueue_many(s, [message], now) == 1
+
+
+async def _enqueue_one(s: AsyncSession, message: PlannedMessage, now: datetime) -> bool:
+    """`enqueue` for an engine without INSERT … ON CONFLICT (neither SQLite nor PostgreSQL)."""
     exists = await s.scalar(select(Outbox.id).where(Outbox.key == message.key))
     if exists is not None:
         return False
@@ -334,12 +437,43 @@ async def enqueue(s: AsyncSession, message: PlannedMessage, now: datetime) -> bo
     return True
 
 
+def _outbox_row(message: PlannedMessage, now: datetime) -> dict[str, Any]:
+    return {"key": message.key, "kind": message.kind, "person_id": message.person_id,
+            "payload": {"text": message.text, "buttons": message.buttons}, "status": "pending", "attempts": 0,
+            "not_before": message.not_before or now, "created_at": now}
+
+
+async def enqueue_many(s: AsyncSession, messages: Sequence[PlannedMessage], now: datetime,
+                       chunk: int = INSERT_CHUNK) -> int:
+    """Insert outbox rows `chunk` at a time; returns how many are new. As with `enqueue`, a key that
+    exists already (the reminder went out or is queued, or another process queues it at the same
+    moment) is skipped: INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, which returns only the
+    rows actually inserted, on SQLite and PostgreSQL alike."""
+    unique = list({m.key: m for m in reversed(messages)}.values())[::-1]  # the first of a repeated key
+    if not unique:
+        return 0
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    else:  # no upsert known for this engine: one row at a time
+        return sum([await _enqueue_one(s, m, now) for m in unique])
+    await s.flush()  # rows added through the ORM go first, so their keys count as taken
+    table = Outbox.__table__
+    added = 0
+    for start in range(0, len(unique), chunk):
+        rows = [_outbox_row(m, now) for m in unique[start:start + chunk]]
+        stmt = (insert(table).values(rows).on_conflict_do_nothing(index_elements=[table.c.key])
+                .returning(table.c.key))
+        added += len((await s.execute(stmt)).all())
+    return added
+
+
 async def run_sweep(s: AsyncSession, settings: Settings, now: datetime) -> int:
     """Queue today's reminders and remember the day; returns how many rows were added."""
     planned = await plan_sweep(s, settings, now)
-    added = 0
-    for message in planned:
-        added += await enqueue(s, message, now)
+    added = await enqueue_many(s, planned, now)
     today = Calendar(settings).local_date(now)
     if Calendar(settings).is_working(today):
         state = await s.get(SchedulerState, LAST_SWEEP_KEY)

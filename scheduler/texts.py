@@ -12,6 +12,9 @@ NEVER = "chưa có"
 BUTTON_UPDATE = "📝 Cập nhật tiến độ"
 BUTTON_VIEW = "📋 Xem nhiệm vụ"
 BUTTON_SNOOZE = "⏰ Nhắc lại ngày mai"
+# The last line of a reminder cut to fit one message (the most urgent items are kept).
+MORE_TASKS = "… và còn {n} nhiệm vụ khác — gõ /nhiemvu để xem đủ."
+MORE_OVERDUE = "… và còn {n} nhiệm vụ quá hạn khác — gõ /quahan để xem đủ."
 
 MONTHLY = (
     "Kính gửi {name},\nNhắc báo cáo tháng {month}: báo cáo cần gửi trước ngày {due}. "

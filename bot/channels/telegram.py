@@ -7,6 +7,9 @@ stay in `handlers/`; this module only converts and delivers.
 
 from __future__ import annotations
 
+import bot.channels.aiogram_lazy  # noqa: F401  (before aiogram: its types are built on first use)
+
+# isort: split
 import asyncio
 import hmac
 import logging
@@ -60,7 +63,6 @@ from aiogram.types import (
 )
 from aiohttp import ClientError, web
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.base import DeliveryError, RetryLater, Unreachable
@@ -75,7 +77,7 @@ from bot.channels.telegram_render import (
 from bot.settings import Settings
 from handlers.messages import Attachment, Incoming, OutFile, Reply
 from handlers.router import Router
-from storage.models import ChannelIdentity, Person, Role
+from storage.models import Role
 from storage.repos import people
 
 log = logging.getLogger(__name__)
@@ -299,11 +301,11 @@ class TelegramChannel:
             await self._converse(parsed, edit_id)
 
     async def _converse(self, msg: Incoming, edit_message_id: int | None = None) -> None:
-        replies = await self.app.conversation.handle(msg)
-        if replies:
-            await self._reply(msg.chat_id, replies, edit_message_id)
+        handled = await self.app.conversation.respond(msg)
+        if handled.replies:
+            await self._reply(msg.chat_id, handled.replies, edit_message_id)
         if msg.chat_type == "private":
-            await self._refresh_menu(msg)
+            await self._refresh_menu(msg, handled.role)
 
     async def _reply(self, chat_id: str, replies: list[Reply], edit_message_id: int | None = None) -> None:
         """Deliver replies to an incoming message; a blocked chat is marked unreachable."""
@@ -427,9 +429,8 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ command menus
 
-    async def _refresh_menu(self, msg: Incoming) -> None:
+    async def _refresh_menu(self, msg: Incoming, role: Role | None) -> None:
         """Re-publish the chat's command menu when the sender's role differs from the one shown."""
-        role = await self._role_of(msg.user_id)
         shown = self._menu_roles.get(msg.chat_id, Role.CITIZEN)  # the default scope is the citizen menu
         if role is None or role == shown:
             return
@@ -443,13 +444,6 @@ class TelegramChannel:
         await self._call(SetMyCommands(commands=commands_for(self.router, role),
                                        scope=BotCommandScopeChat(chat_id=int(chat_id))))
         self._menu_roles[chat_id] = role
-
-    async def _role_of(self, user_id: str) -> Role | None:
-        """One query (it runs after every private message, so it was made a single join)."""
-        async with self.app.sessionmaker() as session:
-            return await session.scalar(
-                select(Person.role).join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-                .where(ChannelIdentity.channel == self.name, ChannelIdentity.external_id == user_id))
 
     # ------------------------------------------------------------ sending
 

@@ -6,6 +6,9 @@ https://core.telegram.org/bots/api (sendMessage, InlineKeyboardButton, BotComman
 
 from __future__ import annotations
 
+import bot.channels.aiogram_lazy  # noqa: F401  (before aiogram: its types are built on first use)
+
+# isort: split
 import html
 import logging
 import re

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DialogState, utcnow
@@ -32,16 +34,15 @@ async def load(s: AsyncSession, identity_id: int, now: datetime | None = None) -
 
 
 async def save(s: AsyncSession, identity_id: int, dialog: Dialog, ttl: timedelta) -> None:
-    expires = utcnow() + ttl
-    row = await s.scalar(select(DialogState).where(DialogState.identity_id == identity_id))
-    if row is None:
-        s.add(DialogState(
-            identity_id=identity_id, dialog=dialog.name, step=dialog.step,
-            data=dialog.data, expires_at=expires,
-        ))
-    else:
-        row.dialog, row.step, row.data, row.expires_at = dialog.name, dialog.step, dict(dialog.data), expires
-    await s.flush()
+    """Insert or replace the identity's dialog in one statement (every step of a dialog saves it)."""
+    now = utcnow()
+    values = {"identity_id": identity_id, "dialog": dialog.name, "step": dialog.step,
+              "data": dict(dialog.data), "expires_at": now + ttl, "updated_at": now}
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DialogState).values(values)
+    await s.execute(statement.on_conflict_do_update(
+        index_elements=[DialogState.identity_id],
+        set_={k: statement.excluded[k] for k in ("dialog", "step", "data", "expires_at", "updated_at")}))
 
 
 async def clear(s: AsyncSession, identity_id: int) -> bool:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, Invite, Person, Role, Unit, UnitKind, utcnow
@@ -92,18 +92,42 @@ async def list_units(s: AsyncSession, kind: UnitKind | None = None) -> list[Unit
 
 
 async def subtree_ids(s: AsyncSession, unit_id: int) -> set[int]:
-    """The unit and all its descendants (the tree is small: a commune has tens of units)."""
-    rows = (await s.execute(select(Unit.id, Unit.parent_id))).all()
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in rows:
-        children.setdefault(parent, []).append(uid)
-    found, stack = {unit_id}, [unit_id]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
+    """The unit and all its descendants (one recursive query; UNION stops on a cyclic tree)."""
+    down = select(Unit.id).where(Unit.id == unit_id).cte("down", recursive=True)
+    down = down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
+    return set(await s.scalars(select(down.c.id))) or {unit_id}
+
+
+async def commune_of(s: AsyncSession, unit_id: int) -> list[UnitDTO]:
+    """Every unit of the tree `unit_id` belongs to (under its topmost ancestor), ordered by code.
+
+    One statement: walk up to the root, then down from it. A corrupt, cyclic tree has no root; the
+    unit's own subtree is returned then.
+    """
+    rows = (await s.execute(_COMMUNE_OF, {"unit": unit_id})).all()
+    return [UnitDTO(*row) for row in rows] if rows else await units_under(s, unit_id)
+
+
+def _commune_of_statement() -> Select[tuple[int, str, str, UnitKind, int | None]]:
+    up = select(Unit.id, Unit.parent_id).where(Unit.id == bindparam("unit")).cte("up", recursive=True)
+    up = up.union(select(Unit.id, Unit.parent_id).join(up, Unit.id == up.c.parent_id))
+    root = select(up.c.id).where(up.c.parent_id.is_(None))
+    down = select(Unit.id).where(Unit.id.in_(root)).cte("down", recursive=True)
+    down = down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
+    return (select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id)
+            .where(Unit.id.in_(select(down.c.id))).order_by(Unit.code))
+
+
+_COMMUNE_OF = _commune_of_statement()
+
+
+async def units_under(s: AsyncSession, unit_id: int) -> list[UnitDTO]:
+    """The unit and all its descendants as DTOs, ordered by code (one recursive query)."""
+    down = select(Unit.id).where(Unit.id == unit_id).cte("down", recursive=True)
+    down = down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
+    rows = await s.execute(select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id)
+                           .where(Unit.id.in_(select(down.c.id))).order_by(Unit.code))
+    return [UnitDTO(*row) for row in rows.all()]
 
 
 # ---------------------------------------------------------------- people
@@ -120,8 +144,14 @@ async def get_person(s: AsyncSession, person_id: int) -> PersonDTO | None:
     return person_dto(person) if person else None
 
 
+# Set in `session.info` by every change of a role or of an identity's owner, so the conversation core
+# knows to re-read the caller's role (for the command menu) instead of trusting what it read first.
+ROLES_CHANGED = "cnscd_roles_changed"
+
+
 async def set_role(s: AsyncSession, person_id: int, role: Role, unit_id: int | None,
                    actor_id: int | None = None) -> None:
+    s.info[ROLES_CHANGED] = True
     await s.execute(update(Person).where(Person.id == person_id).values(role=role, unit_id=unit_id))
     await audit.record(s, actor_id, "role", person_id, "set_role", f"{role.value}, đơn vị #{unit_id}")
 
@@ -292,6 +322,7 @@ async def redeem_link_code(s: AsyncSession, code: str, identity_id: int, now: da
     owner = row.person_id
     await s.execute(delete(LinkCode).where(LinkCode.code == row.code))  # one use only
     await s.execute(update(ChannelIdentity).where(ChannelIdentity.id == identity_id).values(person_id=owner))
+    s.info[ROLES_CHANGED] = True
     return owner
 
 

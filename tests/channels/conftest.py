@@ -53,13 +53,13 @@ def sleeps() -> Sleeps:
 def seen(demo_app: App, monkeypatch: pytest.MonkeyPatch) -> list[Incoming]:
     """Every `Incoming` the conversation core receives (the core still handles it)."""
     received: list[Incoming] = []
-    original = demo_app.conversation.handle
+    original = demo_app.conversation.respond  # `handle` goes through it too
 
     async def spy(msg: Incoming):  # type: ignore[no-untyped-def]
         received.append(msg)
         return await original(msg)
 
-    monkeypatch.setattr(demo_app.conversation, "handle", spy)
+    monkeypatch.setattr(demo_app.conversation, "respond", spy)
     return received
 
 
