@@ -23,7 +23,7 @@ from handlers.roles import AUDIENCE, at_least
 from handlers.router import Router
 from storage.db import is_transient_db_error, with_db_retry
 from storage.models import Role
-from storage.repos import callers, choices, people
+from storage.repos import callers, choices
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ class Conversation:
             now = self.services.clock()
             caller = await callers.load(session, msg.channel, msg.user_id, msg.chat_id, private, now)
             if caller is None:  # a first-time sender becomes a citizen
-                identity, person = await people.get_or_create_identity(
-                    session, msg.channel, msg.user_id, msg.chat_id, msg.display_name, private=private)
+                identity, person = await callers.create_citizen(
+                    session, msg.channel, msg.user_id, msg.chat_id, msg.display_name, private)
                 ctx = Context(session, self.services, identity, person, msg, may_have_claimed_ticket=False)
             else:
                 ctx = Context(session, self.services, caller.identity, caller.person, msg, caller.dialog,

@@ -1,7 +1,7 @@
 """Everything the conversation core needs about the sender of a message, read in one statement.
 
 A returning user's message used to cost four reads before any handler ran (identity, person,
-open dialog, claimed ticket); this joins them. New users are created by `people.get_or_create_identity`.
+open dialog, claimed ticket); this joins them. New users are created by `create_citizen`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, DialogState, Person
+from storage.models import ChannelIdentity, DialogState, Person, Role, utcnow
 from storage.models_tickets import Ticket, TicketStatus
 from storage.repos import dialogs
 from storage.repos.dialogs import Dialog
@@ -70,6 +70,28 @@ async def load(s: AsyncSession, channel: str, external_id: str, chat_id: str, pr
         else:
             dialog = Dialog(row.dialog, row.step, dict(row.data or {}), row.expires_at)
     return Caller(identity, person, dialog, bool(row.claimed))
+
+
+async def create_citizen(s: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str,
+                         private: bool) -> tuple[IdentityDTO, PersonDTO]:
+    """A first-time sender becomes a citizen: two Core inserts (`load` has just found no identity).
+
+    Only a private chat tells us where to reach them; otherwise their user id stands in for the chat.
+    """
+    name = display_name[:255]
+    person_id = await s.scalar(_INSERT_PERSON, {"name": name or "Người dùng", "role": Role.CITIZEN,
+                                                "created_at": utcnow()})
+    chat = (chat_id if private else "") or external_id
+    identity_id = await s.scalar(_INSERT_IDENTITY, {
+        "channel": channel, "external_id": external_id, "chat_id": chat, "display_name": name,
+        "person_id": person_id, "reachable": True, "created_at": utcnow()})
+    assert person_id is not None and identity_id is not None
+    return (IdentityDTO(identity_id, channel, external_id, chat, name, person_id, True),
+            PersonDTO(person_id, name or "Người dùng", Role.CITIZEN, None, None))
+
+
+_INSERT_PERSON = insert(Person.__table__).returning(Person.__table__.c.id)
+_INSERT_IDENTITY = insert(ChannelIdentity.__table__).returning(ChannelIdentity.__table__.c.id)
 
 
 async def person_after(s: AsyncSession, identity_id: int, before: PersonDTO) -> PersonDTO:
