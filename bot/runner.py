@@ -143,15 +143,22 @@ def _reload_kb_on_sighup(app: App) -> None:
     if engine is None or not hasattr(signal, "SIGHUP"):
         return
 
-    def reload() -> None:
-        problems = engine.reload()
+    running: set[asyncio.Task[None]] = set()  # referenced until done
+
+    async def reload() -> None:
+        problems = await engine.reload()  # built in a worker thread: the bot keeps answering
         if problems:
             log.error("SIGHUP: knowledge base refused, the previous one stays: %s", "; ".join(problems[:5]))
         else:
             log.info("SIGHUP: knowledge base reloaded (%d topics)", len(engine.kb))
 
+    def on_sighup() -> None:
+        task = asyncio.get_running_loop().create_task(reload())
+        running.add(task)
+        task.add_done_callback(running.discard)
+
     try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
     except (NotImplementedError, RuntimeError):
         pass
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import NamedTuple
 
 from faq.kb import KBError, KnowledgeBase, load_kb
 from faq.matcher import Matcher, MatchResult
@@ -13,15 +16,22 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 5000
 
 
+class _Live(NamedTuple):
+    """What serves questions; replaced as a whole, so a reader never sees a mix."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+    cache: OrderedDict[str, MatchResult]
+
+
 class FaqEngine:
     """Swaps in a new base only when it validates; the previous one keeps serving otherwise."""
 
     def __init__(self, kb: KnowledgeBase, overlay: Path | None = None, kb_dir: Path | None = None) -> None:
         self.overlay = overlay
         self.kb_dir = kb_dir
-        self._kb = kb
-        self._matcher = Matcher(kb)
-        self._cache: OrderedDict[str, MatchResult] = OrderedDict()
+        self._live = _Live(kb, Matcher(kb), OrderedDict())
+        self._build_lock = threading.Lock()  # one build at a time (SIGHUP and /kb_reload together)
 
     @classmethod
     def load(cls, overlay: Path | None = None, kb_dir: Path | None = None) -> FaqEngine:
@@ -29,28 +39,38 @@ class FaqEngine:
 
     @property
     def kb(self) -> KnowledgeBase:
-        return self._kb
+        return self._live.kb
 
     def match(self, text: str) -> MatchResult:
         """Match with a small LRU cache: citizens ask the same few questions again and again."""
-        cached = self._cache.get(text)
+        live = self._live
+        cached = live.cache.get(text)
         if cached is not None:
-            self._cache.move_to_end(text)
+            live.cache.move_to_end(text)
             return cached
-        result = self._matcher.match(text)
-        self._cache[text] = result
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        result = live.matcher.match(text)
+        live.cache[text] = result
+        if len(live.cache) > CACHE_SIZE:
+            live.cache.popitem(last=False)
         return result
 
-    def reload(self) -> list[str]:
-        """Reload from disk; returns the problems (empty when the new base is in service)."""
+    async def reload(self) -> list[str]:
+        """Reload from disk; returns the problems (empty when the new base is in service).
+
+        Loading and indexing take seconds (minutes for a very large base), so they run in a
+        worker thread while the current base keeps answering; the new base, its matcher and an
+        empty cache then replace the old ones at once, on the event loop."""
         try:
-            kb = load_kb(self.kb_dir, overlay=self.overlay)
+            live = await asyncio.to_thread(self._build)
         except KBError as err:
             log.warning("knowledge base reload refused: %s", err)
             return err.problems
-        matcher = Matcher(kb)
-        self._kb, self._matcher, self._cache = kb, matcher, OrderedDict()  # swap all together
-        log.info("knowledge base reloaded: %d entries", len(kb))
+        self._live = live
+        log.info("knowledge base reloaded: %d entries", len(live.kb))
         return []
+
+    def _build(self) -> _Live:
+        """Load, validate and index the base from disk (any thread); raises KBError."""
+        with self._build_lock:
+            kb = load_kb(self.kb_dir, overlay=self.overlay)
+            return _Live(kb, Matcher(kb), OrderedDict())

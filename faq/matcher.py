@@ -14,19 +14,20 @@ topic, unexplained or off-topic words, rapidfuzz similarity to the best paraphra
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
+from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Literal
+from itertools import compress
+from operator import itemgetter, mul
+from typing import Literal, NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from faq.kb import KnowledgeBase
-from faq.normalize import fold, is_syllable, normalize
+from faq.normalize import fold, fold_word, is_syllable, normalize
 
 Decision = Literal["answer", "clarify", "fallback"]
 REFERENCE_IDF = math.log(1 + 62.5 / 1.5)  # IDF of a term unique to one topic among 63
@@ -139,7 +140,8 @@ def smalltalk_kind(accented_tokens: Sequence[str]) -> str | None:
 
 
 def _terms(tokens: Sequence[str], bigram: float) -> dict[str, float]:
-    """Syllables (weight 1) and adjacent pairs (weight ``bigram``) of a token list."""
+    """Syllables (weight 1) and adjacent pairs (weight ``bigram``) of a token list (the index
+    stores its impacts already multiplied by these query weights)."""
     terms: dict[str, float] = {}
     for tok in tokens:
         terms[tok] = 1.0
@@ -162,6 +164,8 @@ class Evidence:
     n_tokens: int
     foreign: int  # unknown words that are not Vietnamese syllables ("gmail", "shopee")
     smalltalk: str | None
+    # indexed query terms with their weight (query weight × IDF), in the message's order
+    known_terms: dict[str, float] = field(default_factory=dict)
 
 
 # Non-Vietnamese words that belong to this domain's chat (the channel, phones, everyday tech).
@@ -173,16 +177,28 @@ _CHANNEL_WORDS = frozenset(
 
 def _has_accents(tokens: Sequence[str]) -> bool:
     """True when a text was typed with diacritics (most Vietnamese syllables carry a mark)."""
-    return bool(tokens) and sum(not t.isascii() for t in tokens) >= 0.3 * len(tokens)
+    return bool(tokens) and len(tokens) - sum(map(str.isascii, tokens)) >= 0.3 * len(tokens)
 
 
 def _accent_pairs(
-    accented: list[str], folded: list[str], terms: dict[str, float]
+    accented: list[str], folded: list[str], terms: Container[str]
 ) -> list[tuple[str, str]] | None:
     """(folded, accented) scoring syllables of a query typed with diacritics, else None."""
     if not _has_accents(accented):
         return None
-    return [(f, a) for a, f in zip(accented, folded, strict=False) if fold(a) == f and f in terms]
+    return [(f, a) for a, f in zip(accented, folded, strict=False) if fold_word(a) == f and f in terms]
+
+
+class _Term(NamedTuple):
+    """An indexed term: its IDF, its topic postings and its paraphrase postings (see Matcher)."""
+
+    idf: float
+    topics: array[int]
+    topic_impacts: array[float]
+    docs: dict[int, tuple[array[int], array[float]]] | None  # None: found in keywords only
+
+
+_Scoring = tuple[str, float, _Term]  # a message's term, its query weight, its index entry
 
 
 @dataclass(frozen=True)
@@ -207,14 +223,15 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
         self.calibration = calibration or Calibration()
+        self._coef: tuple[Calibration | None, tuple[float, ...]] = (None, ())  # its coefficients
         self.topics: list[str] = list(kb.entries)
         self._docs: list[_Doc] = []
-        # term -> topic -> [(paraphrase, BM25 impact)]
-        self._postings: dict[str, dict[int, list[tuple[int, float]]]] = defaultdict(dict)
+        self._doc_topic: list[int] = []  # paraphrase -> its topic
         self._doc_terms: list[dict[str, float]] = []
         self._doc_text: list[str] = []
         self._profile: list[dict[str, float]] = []
-        self._topic_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # term -> its IDF and postings, all that matching a message's term needs in one look-up
+        self._index: dict[str, _Term] = {}
         self._build()
 
     # ---------------------------------------------------------------- building
@@ -229,8 +246,11 @@ class Matcher:
                     docs_tokens.append((t_idx, norm.folded.split(), norm.accented.split()))
             keyword_tokens.append([normalize(k).folded.split() for k in entry.keywords])
         self._build_idf(docs_tokens, keyword_tokens)
-        self._build_docs(docs_tokens)
-        self._build_profiles(docs_tokens, keyword_tokens)
+        postings = self._build_docs(docs_tokens)
+        topic_postings = self._build_profiles(docs_tokens, keyword_tokens)
+        self._index = {
+            term: _Term(idf, *topic_postings[term], postings.get(term)) for term, idf in self._idf.items()
+        }
         self._vocab_set = frozenset(t for t in self._idf if " " not in t)
         self._vocab_index: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         for word in sorted(self._vocab_set):
@@ -247,6 +267,10 @@ class Matcher:
                 first, second = term.split(" ", 1)
                 self._by_first[first].append(second)
                 self._by_second[second].append(first)
+        self._unknown_weight = self.weights.unknown_idf * self._max_idf
+        self._candidate_limit = max(
+            self.weights.min_candidates, int(len(self.topics) * self.weights.candidate_share)
+        )
 
     def _build_idf(
         self, docs_tokens: list[tuple[int, list[str], list[str]]], keywords: list[list[list[str]]]
@@ -275,9 +299,17 @@ class Matcher:
         unique = math.log(1 + (n - 0.5) / 1.5)
         return REFERENCE_IDF / unique * math.log(1 + (n - n_topics + 0.5) / (n_topics + 0.5))
 
-    def _build_docs(self, docs_tokens: list[tuple[int, list[str], list[str]]]) -> None:
+    def _build_docs(
+        self, docs_tokens: list[tuple[int, list[str], list[str]]]
+    ) -> dict[str, dict[int, tuple[array[int], array[float]]]]:
+        """Paraphrase statistics, and the postings: term -> topic -> (its paraphrases with the
+        term, query weight × BM25 impact in each). The query weight of a term is fixed by its
+        kind (1 for a syllable, ``Weights.bigram`` for a pair), so the product is computed here
+        once. Compact arrays, as matching is bound by memory access."""
         w = self.weights
         avgdl = sum(len(f) for _t, f, _a in docs_tokens) / max(len(docs_tokens), 1)
+        idf = self._idf
+        postings: dict[str, dict[int, tuple[array[int], array[float]]]] = {}
         for d_idx, (t_idx, folded, accented) in enumerate(docs_tokens):
             counts: dict[str, int] = defaultdict(int)
             for term in (*folded, *(f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False))):
@@ -287,14 +319,29 @@ class Matcher:
             mass = sum(self._idf[t] * (1.0 if " " not in t else w.bigram) for t in weights)
             doc = _Doc(t_idx, frozenset(accented), _has_accents(accented), mass)
             self._docs.append(doc)
+            self._doc_topic.append(t_idx)
             self._doc_terms.append(weights)
             self._doc_text.append(" ".join(folded))
             for term, value in weights.items():
-                self._postings[term].setdefault(t_idx, []).append((d_idx, self._idf[term] * value))
+                by_topic = postings.get(term)
+                if by_topic is None:
+                    by_topic = postings[term] = {}
+                posting = by_topic.get(t_idx)
+                if posting is None:
+                    posting = by_topic[t_idx] = (array("l"), array("d"))
+                posting[0].append(d_idx)
+                posting[1].append((1.0 if " " not in term else w.bigram) * (idf[term] * value))
+        # per paraphrase, what the accent adjustment reads
+        self._doc_accents = [
+            (terms, doc.accented, doc.has_accents)
+            for doc, terms in zip(self._docs, self._doc_terms, strict=True)
+        ]
+        return postings
 
     def _build_profiles(
         self, docs_tokens: list[tuple[int, list[str], list[str]]], keywords: list[list[list[str]]]
-    ) -> None:
+    ) -> dict[str, tuple[array[int], array[float]]]:
+        """Topic profiles, and their postings: term -> (topics, query weight × profile impact)."""
         per_topic: list[dict[str, int]] = [defaultdict(int) for _ in self.topics]
         sizes = [0] * len(self.topics)
         for t_idx, folded, _acc in docs_tokens:
@@ -305,12 +352,19 @@ class Matcher:
             for toks in kws:
                 for term in _terms(toks, 1.0):
                     per_topic[t_idx][term] += 2
+        idf, bigram = self._idf, self.weights.bigram
+        topic_postings: dict[str, tuple[array[int], array[float]]] = {}
         for t_idx, counts in enumerate(per_topic):
             size = max(sizes[t_idx], 1)
             profile = {t: min(1.0, c / size) ** 0.5 for t, c in counts.items()}
             self._profile.append(profile)
             for term, share in profile.items():
-                self._topic_postings[term].append((t_idx, self._idf[term] * share))
+                posting = topic_postings.get(term)
+                if posting is None:
+                    posting = topic_postings[term] = (array("l"), array("d"))
+                posting[0].append(t_idx)
+                posting[1].append((1.0 if " " not in term else bigram) * (idf[term] * share))
+        return topic_postings
 
     # ---------------------------------------------------------------- query side
 
@@ -367,88 +421,100 @@ class Matcher:
     def _query_terms(self, folded: list[str]) -> dict[str, float]:
         return _terms(folded, self.weights.bigram)
 
-    def _scoring_terms(self, q_terms: dict[str, float]) -> dict[str, float]:
-        """The indexed, informative query terms; a long message keeps only its strongest ones."""
-        useful = {t: qw for t, qw in q_terms.items() if self._idf.get(t, 0.0) >= MIN_IDF}
+    def _strongest(self, useful: list[_Scoring]) -> list[_Scoring]:
+        """The terms a message is scored on: a long message keeps only its strongest ones."""
         limit = self.weights.max_query_terms
         if len(useful) <= limit:
             return useful
-        strongest = heapq.nlargest(limit, useful, key=lambda t: useful[t] * self._idf[t])
-        return {t: useful[t] for t in strongest}
-
-    def _weight(self, term: str) -> float:
-        return self._idf.get(term, self.weights.unknown_idf * self._max_idf)
+        # sorted() is stable, as heapq.nlargest: equal weights keep the message's order
+        return sorted(useful, key=lambda s: s[1] * s[2].idf, reverse=True)[:limit]
 
     def _adjust_accents(self, top: list[tuple[int, float]], q_pairs: list[tuple[str, str]]) -> None:
         """Bonus when an accented query syllable matches with its accents, penalty when it
         matches only without them (both texts typed with diacritics); best paraphrases only."""
         w = self.weights
+        idf_of, idf_accented = self._idf, self._idf_accented
         coefs = []
         for folded, accented in q_pairs:
-            idf = self._idf.get(folded)
+            idf = idf_of.get(folded)
             if idf is not None:
-                gain = w.accent_bonus * max(self._idf_accented.get(accented, idf) - idf, 0.0)
+                gain = w.accent_bonus * max(idf_accented.get(accented, idf) - idf, 0.0)
                 coefs.append((folded, accented, gain, w.accent_penalty * idf))
         if not coefs:
             return
-        for i, (d_idx, score) in enumerate(top[: w.accent_docs]):
-            doc = self._docs[d_idx]
-            terms = self._doc_terms[d_idx]
-            for folded, accented, gain, loss in coefs:
-                value = terms.get(folded)
-                if value:
-                    if accented in doc.accented:
-                        score += gain * value
-                    elif doc.has_accents:
-                        score -= loss * value
+        doc_accents = self._doc_accents
+        syllables = [coef[0] for coef in coefs]
+        gains = [coef for coef in coefs if coef[2]]  # adding a zero gain changes nothing
+        gain_forms = {coef[1] for coef in gains}
+        for i in range(min(len(top), w.accent_docs)):
+            d_idx, score = top[i]
+            terms, doc_accented, has_accents = doc_accents[d_idx]
+            if has_accents:
+                # the syllables the paraphrase has (term weights are > 0), in the query's order
+                for folded, accented, gain, loss in compress(coefs, map(terms.__contains__, syllables)):
+                    if accented in doc_accented:
+                        score += gain * terms[folded]
+                    else:
+                        score -= loss * terms[folded]
+            elif not gain_forms.isdisjoint(doc_accented):  # no penalty without accents: gains only
+                for folded, accented, gain, _loss in gains:
+                    if accented in doc_accented and folded in terms:
+                        score += gain * terms[folded]
+            else:
+                continue
             top[i] = (d_idx, score)
 
-    def _candidates(self, q_terms: dict[str, float]) -> dict[int, float]:
+    def _candidates(self, scoring: list[_Scoring]) -> dict[int, float]:
         """Profile scores of the topics worth scoring paraphrase by paraphrase.
 
         Topics are preselected on the terms found in few topics; terms found in very many
         topics (a large base) are then added for the preselected topics only."""
-        w = self.weights
-        scores: dict[int, float] = defaultdict(float)
-        common: list[str] = []
-        for term, qw in q_terms.items():
-            posting = self._topic_postings.get(term)
-            if not posting:
+        scores: dict[int, float] = {}
+        get = scores.get
+        common: list[tuple[str, float]] = []
+        max_posting = self.weights.max_topic_posting
+        for term, qw, (idf, topics, impacts, _docs) in scoring:
+            if len(topics) > max_posting:
+                common.append((term, qw * idf))
                 continue
-            if len(posting) > w.max_topic_posting:
-                common.append(term)
-                continue
-            for t_idx, impact in posting:
-                scores[t_idx] += qw * impact
-        limit = max(w.min_candidates, int(len(self.topics) * w.candidate_share))
-        if len(scores) > limit:
-            scores = {t: scores[t] for t in heapq.nlargest(limit, scores, key=scores.__getitem__)}
-        for term in common:
-            factor = q_terms[term] * self._idf[term]
+            for t_idx, impact in zip(topics, impacts, strict=True):  # query weight × profile impact
+                scores[t_idx] = get(t_idx, 0.0) + impact
+        limit = self._candidate_limit
+        if len(scores) > limit:  # the best ones; ties keep their first-scored order
+            scores = dict(sorted(scores.items(), key=itemgetter(1), reverse=True)[:limit])
+        for term, factor in common:
             for t_idx in scores:
                 share = self._profile[t_idx].get(term)
                 if share:
                     scores[t_idx] += factor * share
         return scores
 
-    def _score_docs(self, q_terms: dict[str, float], topics: list[int]) -> dict[int, float]:
-        """BM25 of the candidate topics' paraphrases, through the inverted index."""
-        scores: dict[int, float] = defaultdict(float)
-        for term, qw in q_terms.items():
-            by_topic = self._postings.get(term)
+    def _score_docs(self, scoring: list[_Scoring], topics: list[int]) -> dict[int, float]:
+        """BM25 of the candidate topics' paraphrases, through the inverted index.
+
+        The order matters: paraphrases with equal scores keep the order they were first
+        scored in (term by term, topic by topic), which decides ties later on."""
+        scores: dict[int, float] = {}
+        get = scores.get
+        for _term, _qw, entry in scoring:
+            by_topic = entry.docs
             if not by_topic:
                 continue
+            docs_of = by_topic.get
             for t_idx in topics:
-                for d_idx, impact in by_topic.get(t_idx, ()):
-                    scores[d_idx] += qw * impact
+                docs = docs_of(t_idx)
+                if docs is not None:
+                    for d_idx, impact in zip(*docs, strict=True):  # impact: query weight × BM25 impact
+                        scores[d_idx] = get(d_idx, 0.0) + impact
         return scores
 
     def _best_docs(
-        self, q_terms: dict[str, float], topics: list[int], q_pairs: list[tuple[str, str]] | None
+        self, scoring: list[_Scoring], topics: list[int], q_pairs: list[tuple[str, str]] | None
     ) -> list[tuple[int, float]]:
         """The best-scoring paraphrases, accents taken into account."""
-        scores = self._score_docs(q_terms, topics)
-        top = heapq.nlargest(self.weights.top_docs, scores.items(), key=itemgetter(1))
+        scores = self._score_docs(scoring, topics)
+        # sorted() is stable, as heapq.nlargest: equal scores keep their first-scored order
+        top = sorted(scores.items(), key=itemgetter(1), reverse=True)[: self.weights.top_docs]
         if q_pairs:
             self._adjust_accents(top, q_pairs)
         return top
@@ -464,19 +530,31 @@ class Matcher:
             return Evidence([], {}, {}, 0.0, 0.0, [], "", 0, 0, kind)
         folded = self._fuzzy_tokens(norm.folded.split())
         q_terms = self._query_terms(folded)
-        scoring = self._scoring_terms(q_terms)
+        index = self._index
+        unknown = self._unknown_weight
+        ideal: list[float] = []  # each term's share of a perfect match, in the message's order
+        known_terms: dict[str, float] = {}  # the same for indexed terms
+        useful: list[_Scoring] = []  # the informative ones
+        for t, qw in q_terms.items():
+            entry = index.get(t)
+            if entry is None:
+                ideal.append(qw * unknown)
+            else:
+                value = known_terms[t] = qw * entry.idf
+                ideal.append(value)
+                if entry.idf >= MIN_IDF:
+                    useful.append((t, qw, entry))
+        scoring = self._strongest(useful)
         profile = self._candidates(scoring)
-        top_docs = self._best_docs(scoring, list(profile), _accent_pairs(accented, folded, scoring))
-        q_ideal = sum(qw * self._weight(t) for t, qw in q_terms.items())
-        known = sum(qw * self._idf[t] for t, qw in q_terms.items() if t in self._idf)
+        q_pairs = _accent_pairs(accented, folded, {t for t, _qw, _entry in scoring})
+        top_docs = self._best_docs(scoring, list(profile), q_pairs)
+        q_ideal = sum(ideal)
+        known = sum(known_terms.values())
         ranked, best_doc = self._topic_scores(profile, top_docs)
-        foreign = sum(
-            1 for t in set(folded) if t not in self._domain_words and not t.isdigit() and not is_syllable(t)
-        )
+        domain = self._domain_words
+        foreign = sum(1 for t in set(folded) if t not in domain and not t.isdigit() and not is_syllable(t))
         known_share = known / q_ideal if q_ideal else 0.0
-        strongest = sorted(
-            ((qw * self._idf[t], t) for t, qw in q_terms.items() if t in self._idf), reverse=True
-        )
+        strongest = sorted(zip(known_terms.values(), known_terms, strict=True), reverse=True)
         return Evidence(
             ranked,
             best_doc,
@@ -488,16 +566,18 @@ class Matcher:
             len(folded),
             foreign,
             None,
+            known_terms,
         )
 
     def rank(self, text: str) -> tuple[list[tuple[str, float]], str | None]:
         """Plausible topics with their 0–100 confidences (best first), and the small-talk kind."""
         ev = self.evidence(text)
         top = ev.ranked[: self.weights.rerank_top]
+        fuzzy = self._fuzzy_ratios(ev, [t_idx for _raw, t_idx in top])
         scored = []
         for i, (raw, t_idx) in enumerate(top):
             rival = top[1][0] if i == 0 and len(top) > 1 else (top[0][0] if i else 0.0)
-            scored.append((self.topics[t_idx], self.confidence(ev, raw, t_idx, rival)))
+            scored.append((self.topics[t_idx], self.confidence(ev, raw, t_idx, rival, fuzzy[i])))
         scored.sort(key=lambda item: -item[1])
         return scored, ev.smalltalk
 
@@ -505,9 +585,10 @@ class Matcher:
         self, profile: dict[int, float], top_docs: list[tuple[int, float]]
     ) -> tuple[list[tuple[float, int]], dict[int, int]]:
         w = self.weights
+        doc_topic = self._doc_topic
         best: dict[int, tuple[float, int, float]] = {}  # topic -> (best, its doc, second best)
         for d_idx, score in top_docs:
-            t_idx = self._docs[d_idx].topic
+            t_idx = doc_topic[d_idx]
             cur = best.get(t_idx)
             if cur is None:
                 best[t_idx] = (score, d_idx, 0.0)
@@ -525,9 +606,26 @@ class Matcher:
         raw.sort(reverse=True)
         return raw, best_doc
 
-    def features(self, ev: Evidence, raw: float, t_idx: int, rival: float) -> list[float]:
-        """Calibration inputs for one topic (see ``Calibration``)."""
+    def _fuzzy_ratios(self, ev: Evidence, topics: list[int]) -> list[float]:
+        """rapidfuzz token_set_ratio of the query and each topic's best paraphrase, in one call
+        (the same scores as one ``fuzz.token_set_ratio`` call per topic)."""
+        if not topics:
+            return []
+        texts = [self._doc_text[ev.best_doc[t_idx]] for t_idx in topics]
+        ratios = [0.0] * len(texts)
+        for _text, score, i in process.extract(ev.text, texts, scorer=fuzz.token_set_ratio, limit=None):
+            ratios[i] = score
+        return ratios
+
+    def features(
+        self, ev: Evidence, raw: float, t_idx: int, rival: float, fuzzy: float | None = None
+    ) -> list[float]:
+        """Calibration inputs for one topic (see ``Calibration``); ``fuzzy``: the topic's
+        ``_fuzzy_ratios`` when already known."""
         profile = self._profile[t_idx]
+        d_idx = ev.best_doc[t_idx]
+        if fuzzy is None:
+            fuzzy = fuzz.token_set_ratio(ev.text, self._doc_text[d_idx])
         off_topic = next((weight for weight, t in ev.strongest if t not in profile), 0.0)
         return [
             math.log(raw),
@@ -537,34 +635,41 @@ class Matcher:
             off_topic,
             math.log(max(ev.n_tokens, 1)),
             min(ev.foreign, 2),
-            self._coverage(ev.q_terms, ev.best_doc[t_idx]),
-            fuzz.token_set_ratio(ev.text, self._doc_text[ev.best_doc[t_idx]]) / 100.0,
+            self._coverage(ev.known_terms, d_idx),
+            fuzzy / 100.0,
         ]
 
-    def _coverage(self, q_terms: dict[str, float], d_idx: int) -> float:
-        """Share of a paraphrase's own weight that the query matches."""
+    def _coverage(self, known_terms: dict[str, float], d_idx: int) -> float:
+        """Share of a paraphrase's own weight that the query matches (``known_terms``: the
+        query's indexed terms with their weights, in the message's order)."""
         terms = self._doc_terms[d_idx]
-        matched = sum(qw * self._idf[t] for t, qw in q_terms.items() if t in terms)
+        matched = sum(map(known_terms.__getitem__, filter(terms.__contains__, known_terms)))
         mass = self._docs[d_idx].mass
         return min(matched / mass, 1.0) if mass else 0.0
 
-    def confidence(self, ev: Evidence, raw: float, t_idx: int, rival: float) -> float:
+    def confidence(
+        self, ev: Evidence, raw: float, t_idx: int, rival: float, fuzzy: float | None = None
+    ) -> float:
         """0–100 confidence that topic ``t_idx`` (raw score ``raw``) answers the query."""
         if raw <= 0:
             return 0.0
         c = self.calibration
-        coef = (
-            c.evidence,
-            c.relative,
-            c.known,
-            c.rival,
-            c.off_topic,
-            c.length,
-            c.foreign,
-            c.coverage,
-            c.fuzzy,
-        )
-        z = c.bias + sum(k * x for k, x in zip(coef, self.features(ev, raw, t_idx, rival), strict=True))
+        if self._coef[0] is not c:
+            coef = (
+                c.evidence,
+                c.relative,
+                c.known,
+                c.rival,
+                c.off_topic,
+                c.length,
+                c.foreign,
+                c.coverage,
+                c.fuzzy,
+            )
+            self._coef = (c, coef)
+        coef = self._coef[1]
+        features = self.features(ev, raw, t_idx, rival, fuzzy)
+        z = c.bias + sum(map(mul, coef, features))
         return round(100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 2)
 
     # ---------------------------------------------------------------- decision

@@ -514,6 +514,7 @@ _FILLERS_ANYWHERE: tuple[tuple[str, ...], ...] = tuple(
     )
 )  # fmt: skip
 _FILLERS_IF_ACCENTED = ("nha", "nhe")  # without diacritics these may be "nhà", "nhẹ"
+_FILLERS_IF_ACCENTED_SET = frozenset(_FILLERS_IF_ACCENTED)
 _FILLER_INDEX: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(_FILLERS_ANYWHERE, key=len, reverse=True):
     _FILLER_INDEX.setdefault(_phrase[0], []).append(_phrase)
@@ -565,11 +566,13 @@ def _index_phrases(pairs: Iterable[tuple[str, str]]) -> dict[str, list[tuple[lis
 
 
 _PHRASE_INDEX = _index_phrases(_PHRASES)
-_fold_token = lru_cache(maxsize=65536)(fold)
+fold_word = lru_cache(maxsize=65536)(fold)  # fold() of one word, cached
 
 
 def _rewrite_phrases(tokens: list[str]) -> list[str]:
-    folded = [_fold_token(t) for t in tokens]
+    folded = list(map(fold_word, tokens))
+    if _PHRASE_INDEX.keys().isdisjoint(folded):  # the usual case: no phrase can start anywhere
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -585,23 +588,32 @@ def _rewrite_phrases(tokens: list[str]) -> list[str]:
 
 
 _AGE = re.compile(r"(\d{1,3})t")
+_CONTEXTUAL = frozenset({"dk", "đk", "mk", "chi", "mô", "răng", "pass", "v"})  # see _expand_contextual
+_ABBREV_WORDS = {token: repl.split() for token, repl in _ABBREV.items()}
 
 
 def _expand(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for i, tok in enumerate(tokens):
-        if _AGE.fullmatch(tok):
+        if tok[-1] == "t" and tok[0].isdigit() and _AGE.fullmatch(tok):
             out.extend((tok[:-1], "tuổi"))
             continue
-        repl = _expand_contextual(tokens, i)
-        if repl is None:
-            repl = _ABBREV.get(tok, tok)
-        out.extend(repl.split())
+        repl = _expand_contextual(tokens, i) if tok in _CONTEXTUAL else None
+        if repl is not None:
+            out.extend(repl.split())
+            continue
+        words = _ABBREV_WORDS.get(tok)
+        if words is None:
+            out.append(tok)  # tokens hold no whitespace
+        else:
+            out.extend(words)
     return out
 
 
 def _reaccent(tokens: list[str], repaired: set[int]) -> list[str]:
     out = list(tokens)
+    if not repaired:
+        return out
     for i in range(len(out) - 1):
         if i in repaired or i + 1 in repaired:
             fixed = _REACCENT.get(fold(f"{out[i]} {out[i + 1]}"))
@@ -612,6 +624,9 @@ def _reaccent(tokens: list[str], repaired: set[int]) -> list[str]:
 
 def _strip_fillers(tokens: list[str], typed_with_accents: bool) -> list[str]:
     """Drop politeness fillers (unless nothing would be left) and vocatives at the edges."""
+    no_fillers = _FILLER_INDEX.keys().isdisjoint(tokens)
+    if no_fillers and (not typed_with_accents or _FILLERS_IF_ACCENTED_SET.isdisjoint(tokens)):
+        return _strip_edges(tokens)  # the usual case: nothing to drop inside
     kept: list[str] = []
     i = 0
     while i < len(tokens):
@@ -626,21 +641,29 @@ def _strip_fillers(tokens: list[str], typed_with_accents: bool) -> list[str]:
     return _strip_edges(kept or tokens)
 
 
+# (words, their number, how many words must be left) of the phrases dropped at the end ...
+_TRAIL_RULES = tuple(
+    (phrase.split(), len(phrase.split()), len(phrase.split()) + (2 if phrase in _TRAILING else 0))
+    for phrase in _TRAILING + _VOCATIVES
+)  # "em cảm ơn" alone stays
+_TRAIL_LAST = frozenset(parts[-1] for parts, _n, _keep in _TRAIL_RULES)
+# ... and at the start
+_LEAD_RULES = tuple((phrase.split(), len(phrase.split())) for phrase in _VOCATIVES + ("dạ",))
+_LEAD_FIRST = frozenset(parts[0] for parts, _n in _LEAD_RULES)
+
+
 def _strip_edges(tokens: list[str]) -> list[str]:
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        for phrase in _TRAILING + _VOCATIVES:
-            parts = phrase.split()
-            n = len(parts)
-            keep = n + 2 if phrase in _TRAILING else n  # "em cảm ơn" alone stays
-            if len(tokens) > keep and tokens[-n:] == parts:
-                tokens, changed = tokens[:-n], True
-        for phrase in _VOCATIVES + ("dạ",):
-            parts = phrase.split()
-            n = len(parts)
-            if len(tokens) > n and tokens[:n] == parts:
-                tokens, changed = tokens[n:], True
+        if tokens[-1] in _TRAIL_LAST:  # otherwise no rule can match
+            for parts, n, keep in _TRAIL_RULES:
+                if len(tokens) > keep and tokens[-n:] == parts:
+                    tokens, changed = tokens[:-n], True
+        if tokens[0] in _LEAD_FIRST:
+            for parts, n in _LEAD_RULES:
+                if len(tokens) > n and tokens[:n] == parts:
+                    tokens, changed = tokens[n:], True
     return tokens
 
 
@@ -653,8 +676,9 @@ def _fix_token(token: str) -> tuple[str, bool]:
 
 
 def _pipeline(text: str) -> list[str]:
-    raw = _clean(text).split()
-    typed_with_accents = any(not t.isascii() for t in raw)
+    cleaned = _clean(text)
+    raw = cleaned.split()
+    typed_with_accents = not cleaned.isascii()  # only word characters and spaces are left
     tokens: list[str] = []
     repaired: set[int] = set()
     for i, tok in enumerate(raw):
@@ -663,9 +687,10 @@ def _pipeline(text: str) -> list[str]:
             repaired.add(i)
         tokens.append(fixed)
     tokens = _reaccent(tokens, repaired)
-    tokens = _rewrite_phrases(tokens)
-    tokens = _expand(tokens)
-    tokens = _rewrite_phrases(tokens)
+    rewritten = _rewrite_phrases(tokens)
+    expanded = _expand(rewritten)
+    # _rewrite_phrases is a pure function: on its own input again it gives its output again
+    tokens = rewritten if expanded == tokens else _rewrite_phrases(expanded)
     return _strip_fillers(tokens, typed_with_accents)
 
 

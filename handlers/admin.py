@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
 
 from faq.kb import KBError, add_overlay_paraphrase
@@ -51,7 +52,7 @@ async def kb_reload(ctx: Context) -> list[Reply]:
     engine = ctx.services.faq
     if engine is None:
         return [Reply(texts.FAQ_UNAVAILABLE)]
-    problems = engine.reload()
+    problems = await engine.reload()  # built in a worker thread: the bot keeps answering
     if problems:
         return [Reply(texts.KB_RELOAD_REFUSED.format(problems="\n".join(f"• {p}" for p in problems[:10])))]
     return [Reply(texts.KB_RELOADED.format(count=len(engine.kb)))]
@@ -101,7 +102,7 @@ async def unanswered_action(ctx: Context, args: list[str]) -> list[Reply]:
     if args[0] == "add":
         return [_pick_topic(ctx, question)]
     if args[0] == "at" and len(args) > 2:
-        reply = _add_paraphrase(ctx, question.text, args[2])
+        reply = await _add_paraphrase(ctx, question.text, args[2])
         if reply.text.startswith(texts.UNANSWERED_ADDED.split("«")[0]):
             await questions.ignore_question(ctx.db, question.normalized)  # the group is resolved
         return [reply]
@@ -116,16 +117,18 @@ def _pick_topic(ctx: Context, question: questions.LoggedQuestion) -> Reply:
     return Reply(texts.UNANSWERED_PICK_TOPIC.format(text=question.text[:120]), buttons=buttons)
 
 
-def _add_paraphrase(ctx: Context, text: str, topic_id: str) -> Reply:
+async def _add_paraphrase(ctx: Context, text: str, topic_id: str) -> Reply:
     engine = ctx.services.faq
     entry = engine.kb.get(topic_id)
     if entry is None:
         return Reply(texts.FAQ_UNKNOWN_TOPIC)
     try:
-        add_overlay_paraphrase(ctx.settings.faq_overlay_file, topic_id, text, kb_dir=engine.kb_dir)
+        # validating the whole base takes most of a second: off the event loop
+        await asyncio.to_thread(add_overlay_paraphrase, ctx.settings.faq_overlay_file, topic_id, text,
+                                kb_dir=engine.kb_dir)
     except KBError as err:
         return Reply(texts.UNANSWERED_ADD_FAILED.format(problems="; ".join(err.problems[:3])))
-    problems = engine.reload()
+    problems = await engine.reload()
     if problems:
         return Reply(texts.KB_RELOAD_REFUSED.format(problems="\n".join(problems[:5])))
     return Reply(texts.UNANSWERED_ADDED.format(text=text[:120], title=entry.title))

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 from faq.evaluate import evaluate
 from faq.kb import Entry, KnowledgeBase, check_kb, load_kb
@@ -220,6 +221,21 @@ def test_close_topics_ask_to_clarify(matcher: Matcher) -> None:
     assert result.decision in ("clarify", "answer")
     ids = [t for t, _s in result.candidates]
     assert {"vneid.forgot_password", "vneid.forgot_passcode"} <= set(ids[:2])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["quên mật khẩu hay passcode vneid gì đó", "tra cuu ho so dich vu cong", "cần người tới nhà chỉ cài app"],
+)
+def test_batched_fuzzy_ratios_are_the_single_call_ratios(matcher: Matcher, text: str) -> None:
+    """rank() scores the best paraphrases of all top topics in one rapidfuzz call."""
+    ev = matcher.evidence(text)
+    top = ev.ranked[:5]
+    assert len(top) > 1
+    single = [fuzz.token_set_ratio(ev.text, matcher._doc_text[ev.best_doc[t]]) for _raw, t in top]
+    assert matcher._fuzzy_ratios(ev, [t for _raw, t in top]) == single
+    for (raw, t), ratio in zip(top, single, strict=True):
+        assert matcher.confidence(ev, raw, t, top[0][0], ratio) == matcher.confidence(ev, raw, t, top[0][0])
 
 
 # --------------------------------------------------------------------------- decision rule

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import faq.normalize as normalize_module
 from faq.normalize import NormalizedText, canonical_tone, fold, is_syllable, normalize, repair_token
 
 # (raw message, expected accented form)
@@ -225,3 +226,12 @@ def test_normalize_is_idempotent() -> None:
     for raw, _expected in CASES:
         once = normalize(raw).accented
         assert normalize(once).accented == once, raw
+
+
+def test_only_the_contextual_tokens_have_a_contextual_expansion() -> None:
+    """_expand asks _expand_contextual only about the tokens in _CONTEXTUAL (a shortcut)."""
+    words = {w for raw, expected in CASES for w in (*raw.lower().split(), *expected.split())}
+    words |= set(normalize_module._ABBREV) | set(normalize_module._PROTECTED)
+    for word in words - normalize_module._CONTEXTUAL:
+        for context in ([word], ["quên", word, "vneid"], ["đăng", word, "ạ"]):
+            assert normalize_module._expand_contextual(context, context.index(word)) is None, word

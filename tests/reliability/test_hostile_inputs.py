@@ -457,7 +457,10 @@ def entries_for(role: str) -> list[Entry]:
 @pytest.fixture
 def no_kb_reload(faq_engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """/kb_reload and «add as paraphrase» would reload the shared knowledge base (seconds each)."""
-    monkeypatch.setattr(faq_engine, "reload", lambda: [])
+    async def no_reload() -> list[str]:
+        return []
+
+    monkeypatch.setattr(faq_engine, "reload", no_reload)
 
 
 async def _send(channel: ConsoleChannel, entry: Entry, value: str) -> list[Reply]:
