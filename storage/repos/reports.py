@@ -28,20 +28,15 @@ from storage.models import (
     Unit,
 )
 from storage.models_sessions import AssistSession
+from storage.repos.sessions import Totals
 
 UnitIds = Collection[int] | None
 
 
 # ---------------------------------------------------------------- assistance sessions
 
-@dataclass(frozen=True)
-class SessionFigures:
-    sessions: int = 0
-    citizens: int = 0
-    elderly: int = 0
-    disabled: int = 0
-    poor: int = 0
-    minutes: int = 0
+# A report's session counters are the same six as a member's /to totals: one class for both.
+SessionFigures = Totals
 
 
 @dataclass(frozen=True)
