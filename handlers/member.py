@@ -66,18 +66,9 @@ async def _villages(ctx: Context) -> list[UnitDTO]:
 
 
 async def _home_village(ctx: Context) -> int | None:
-    """The thôn the caller's unit works in (itself or its nearest thôn ancestor), from the commune read."""
+    """The thôn the caller's unit works in, from the commune already read for this message."""
     units = await commune_unit_list(ctx)
-    if units is None:
-        return None
-    by_id = {u.id: u for u in units}
-    unit_id, seen = ctx.person.unit_id, set()
-    while unit_id in by_id and unit_id not in seen:
-        seen.add(unit_id)
-        if by_id[unit_id].kind == UnitKind.VILLAGE:
-            return unit_id
-        unit_id = by_id[unit_id].parent_id
-    return None
+    return None if units is None else people.nearest_village(units, ctx.person.unit_id)
 
 
 def _problem_text(problem: Problem) -> str:

@@ -223,13 +223,13 @@ class ReportData:
     topics: list[tuple[str, str, int]]  # (topic id, title, questions)
     top_unanswered: list[tuple[str, int]]
     unanswered: list[UnansweredRow]
-    tickets: TicketFigures | None  # None: no tickets table, or not a commune-wide report
+    tickets: TicketFigures  # a unit's report: the tickets of its thôn; commune-wide: all of them
     unreachable: list[UnreachableRow]
 
     @property
     def empty(self) -> bool:
         return (not self.session_rows and not self.task_lines and not (self.questions and self.questions.total)
-                and not (self.tickets and self.tickets.opened))
+                and not self.tickets.opened)
 
 
 def local_day(moment: datetime, tz: tzinfo) -> date:
@@ -339,7 +339,6 @@ async def build_report(
     topics: list[tuple[str, str, int]] = []
     top: list[tuple[str, int]] = []
     unanswered: list[UnansweredRow] = []
-    tickets = None
     if scope.commune_wide:
         titles = topic_titles or {}
         questions = await repo.question_figures(s, start_at, end_at)
@@ -347,9 +346,7 @@ async def build_report(
         topics = [(tid, titles.get(tid, ""), n) for tid, n in await repo.topic_counts(s, start_at, end_at)]
         top = await repo.top_unanswered(s, start_at, end_at, TOP_N)
         unanswered = await repo.unanswered_rows(s, start_at, end_at)
-    if scope.commune_wide or _tickets_have_units():
-        ticket_rows = await repo.ticket_rows(s, None if scope.commune_wide else ids, start_at, end_at)
-        tickets = ticket_figures(ticket_rows) if ticket_rows is not None else None
+    tickets = ticket_figures(await repo.ticket_rows(s, None if scope.commune_wide else ids, start_at, end_at))
 
     return ReportData(
         scope=scope, period=period, previous=previous, made_on=today, tz=tz, partial=end_at > now_utc,
@@ -361,10 +358,6 @@ async def build_report(
         questions=questions, prev_questions=prev_questions, topics=topics, top_unanswered=top,
         unanswered=unanswered, tickets=tickets, unreachable=await repo.unreachable(s, ids),
     )
-
-
-def _tickets_have_units() -> bool:
-    return hasattr(repo.ticket_model(), "unit_id")
 
 
 # ---------------------------------------------------------------- the chat summary

@@ -23,7 +23,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from handlers import texts_reports as T
 from handlers.report_data import ReportData, TaskLine, local_day
 from storage.privacy import mask_pii
-from storage.repos import reports as repo
 from storage.repos.reports import SessionFigures, SessionGroup
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -206,15 +205,12 @@ def _summary(ws: Worksheet, data: ReportData) -> None:
 
     sheet.section(T.SEC_TICKETS)
     k = data.tickets
-    if k is None:
-        sheet.note(T.NOT_YET if repo.ticket_model() is None else T.TICKETS_COMMUNE_ONLY)
-    else:
-        for label, value, fmt in (
-            (T.ROW_T_OPENED, k.opened, "0"), (T.ROW_T_CLAIMED, k.claimed, "0"), (T.ROW_T_CLOSED, k.closed, "0"),
-            (T.ROW_T_CLAIM_TIME, k.median_claim_hours, "0.0"), (T.ROW_T_CLOSE_TIME, k.median_close_hours, "0.0"),
-            (T.ROW_T_RATING, k.average_rating, "0.00"),
-        ):
-            sheet.line([label, value], {2: fmt})
+    for label, value, fmt in (
+        (T.ROW_T_OPENED, k.opened, "0"), (T.ROW_T_CLAIMED, k.claimed, "0"), (T.ROW_T_CLOSED, k.closed, "0"),
+        (T.ROW_T_CLAIM_TIME, k.median_claim_hours, "0.0"), (T.ROW_T_CLOSE_TIME, k.median_close_hours, "0.0"),
+        (T.ROW_T_RATING, k.average_rating, "0.00"),
+    ):
+        sheet.line([label, value], {2: fmt})
     sheet.blank()
 
     sheet.section(T.SEC_UNREACHABLE)

@@ -32,7 +32,6 @@ CAPTION_BOOK = "Bảng tính báo cáo tháng {month} – {unit}"
 
 # ---------------------------------------------------------------- workbook
 NO_DATA = "Không có dữ liệu"
-NOT_YET = "chưa có dữ liệu"
 TITLE = "BÁO CÁO THÁNG {month}"
 TITLE_UNIT = "Đơn vị:"
 TITLE_PERIOD = "Kỳ báo cáo:"
@@ -97,7 +96,6 @@ ROW_T_CLOSED = "Đã xử lý xong"
 ROW_T_CLAIM_TIME = "Thời gian chờ nhận (trung vị, giờ)"
 ROW_T_CLOSE_TIME = "Thời gian xử lý xong (trung vị, giờ)"
 ROW_T_RATING = "Đánh giá trung bình (điểm)"
-TICKETS_COMMUNE_ONLY = "Yêu cầu hỗ trợ của người dân được tính chung toàn xã; xem báo cáo của xã/phường."
 
 SEC_UNREACHABLE = "5. Tài khoản bot không gửi tin được"
 ROW_UNREACHABLE = "Số tài khoản"

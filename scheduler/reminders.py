@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from scheduler import texts
 from scheduler.workcal import is_working_day, next_send_time, parse_holidays
+from storage.db import upsert_insert
 from storage.models import Outbox, ProgressUpdate, ReminderPause, Role, SchedulerState, Task, TaskUnit, Unit
 from storage.repos import people, tasks
 from storage.repos.tasks import TaskDTO
@@ -422,21 +422,6 @@ async def enqueue(s: AsyncSession, message: PlannedMessage, now: datetime) -> bo
     return await enqueue_many(s, [message], now) == 1
 
 
-async def _enqueue_one(s: AsyncSession, message: PlannedMessage, now: datetime) -> bool:
-    """`enqueue` for an engine without INSERT … ON CONFLICT (neither SQLite nor PostgreSQL)."""
-    exists = await s.scalar(select(Outbox.id).where(Outbox.key == message.key))
-    if exists is not None:
-        return False
-    try:
-        async with s.begin_nested():
-            s.add(Outbox(key=message.key, kind=message.kind, person_id=message.person_id,
-                         payload={"text": message.text, "buttons": message.buttons},
-                         not_before=message.not_before or now, created_at=now))
-    except IntegrityError:  # another process queued it at the same moment
-        return False
-    return True
-
-
 def _outbox_row(message: PlannedMessage, now: datetime) -> dict[str, Any]:
     return {"key": message.key, "kind": message.kind, "person_id": message.person_id,
             "payload": {"text": message.text, "buttons": message.buttons}, "status": "pending", "attempts": 0,
@@ -445,27 +430,27 @@ def _outbox_row(message: PlannedMessage, now: datetime) -> dict[str, Any]:
 
 async def enqueue_many(s: AsyncSession, messages: Sequence[PlannedMessage], now: datetime,
                        chunk: int = INSERT_CHUNK) -> int:
-    """Insert outbox rows `chunk` at a time; returns how many are new. As with `enqueue`, a key that
-    exists already (the reminder went out or is queued, or another process queues it at the same
-    moment) is skipped: INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, which returns only the
-    rows actually inserted, on SQLite and PostgreSQL alike."""
-    unique = list({m.key: m for m in reversed(messages)}.values())[::-1]  # the first of a repeated key
-    if not unique:
+    """Queue planned messages; returns how many are new (a key repeated in `messages` is queued once)."""
+    first: dict[str, PlannedMessage] = {}
+    for message in messages:
+        first.setdefault(message.key, message)
+    return await insert_outbox(s, [_outbox_row(m, now) for m in first.values()], chunk)
+
+
+async def insert_outbox(s: AsyncSession, rows: Sequence[dict[str, Any]], chunk: int = INSERT_CHUNK) -> int:
+    """Insert outbox rows (column values, the same columns in every row) `chunk` at a time; returns how
+    many are new. A key that exists already (the message went out or is queued, or another process
+    queues it at the same moment) is skipped: INSERT … ON CONFLICT (key) DO NOTHING RETURNING key
+    returns only the rows actually inserted, on SQLite and PostgreSQL alike."""
+    if not rows:
         return 0
-    dialect = s.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:  # no upsert known for this engine: one row at a time
-        return sum([await _enqueue_one(s, m, now) for m in unique])
+    insert = upsert_insert(s)
     await s.flush()  # rows added through the ORM go first, so their keys count as taken
     table = Outbox.__table__
     added = 0
-    for start in range(0, len(unique), chunk):
-        rows = [_outbox_row(m, now) for m in unique[start:start + chunk]]
-        stmt = (insert(table).values(rows).on_conflict_do_nothing(index_elements=[table.c.key])
-                .returning(table.c.key))
+    for start in range(0, len(rows), chunk):
+        stmt = (insert(table).values(list(rows[start:start + chunk]))
+                .on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key))
         added += len((await s.execute(stmt)).all())
     return added
 

@@ -22,14 +22,12 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from handlers import texts_tickets as T
-from scheduler.reminders import Calendar, PlannedMessage, enqueue
-from storage.models import Outbox, Role, utcnow
+from scheduler.reminders import Calendar, PlannedMessage, enqueue, insert_outbox
+from storage.models import Role, utcnow
 from storage.repos import people
 from storage.repos import tickets as repo
 from storage.repos.tickets import TicketDTO
@@ -52,17 +50,10 @@ async def enqueue_chat(s: AsyncSession, *, key: str, kind: str, channel: str, ch
                        now: datetime, buttons: Buttons | None = None, not_before: datetime | None = None,
                        person_id: int | None = None) -> bool:
     """Like `scheduler.reminders.enqueue`, to an explicit chat; False when the key exists already."""
-    exists = await s.scalar(select(Outbox.id).where(Outbox.key == key))
-    if exists is not None:
-        return False
-    try:
-        async with s.begin_nested():
-            s.add(Outbox(key=key, kind=kind, person_id=person_id, channel=channel, chat_id=chat_id,
-                         payload={"text": text, "buttons": buttons or []}, not_before=not_before or now,
-                         created_at=now))
-    except IntegrityError:  # queued by another process at the same moment
-        return False
-    return True
+    row = {"key": key, "kind": kind, "person_id": person_id, "channel": channel, "chat_id": chat_id,
+           "payload": {"text": text, "buttons": buttons or []}, "status": "pending", "attempts": 0,
+           "not_before": not_before or now, "created_at": now}
+    return await insert_outbox(s, [row]) == 1
 
 
 async def tell_citizen(s: AsyncSession, ticket: TicketDTO, *, key: str, kind: str, text: str, now: datetime,

@@ -6,13 +6,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -82,6 +84,19 @@ async def with_db_retry(work: Callable[[], Awaitable[T]], delays: Sequence[float
                         type(exc).__name__, attempt, len(waits), wait)
             await sleep(wait)
     raise AssertionError("unreachable")
+
+
+def upsert_insert(s: AsyncSession) -> Callable[[Any], Any]:
+    """The `insert` of the session's dialect, which has ON CONFLICT DO NOTHING / DO UPDATE.
+
+    Only SQLite and PostgreSQL are supported engines; both spell ON CONFLICT the same way.
+    """
+    name = s.get_bind().dialect.name
+    if name == "postgresql":
+        return pg_insert
+    if name == "sqlite":
+        return sqlite_insert
+    raise NotImplementedError(f"unsupported database engine: {name}")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

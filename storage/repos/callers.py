@@ -48,8 +48,8 @@ async def load(s: AsyncSession, channel: str, external_id: str, chat_id: str, pr
                now: datetime) -> Caller | None:
     """The sender, their person, open dialog and a claimed-ticket hint; None for a first-time sender.
 
-    Also records where to reach them, as `people.get_or_create_identity` does: only a private chat
-    tells us their chat id, and writing to us privately makes them reachable again.
+    Also records where to reach them: only a private chat tells us their chat id (a group's chat id
+    is never stored as theirs), and writing to us privately makes them reachable again.
     """
     row = (await s.execute(_CALLER, {"channel": channel, "external_id": external_id})).first()
     if row is None:

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import upsert_insert
 from storage.models import DialogState, utcnow
 
 
@@ -38,8 +37,7 @@ async def save(s: AsyncSession, identity_id: int, dialog: Dialog, ttl: timedelta
     now = utcnow()
     values = {"identity_id": identity_id, "dialog": dialog.name, "step": dialog.step,
               "data": dict(dialog.data), "expires_at": now + ttl, "updated_at": now}
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DialogState).values(values)
+    statement = upsert_insert(s)(DialogState).values(values)
     await s.execute(statement.on_conflict_do_update(
         index_elements=[DialogState.identity_id],
         set_={k: statement.excluded[k] for k in ("dialog", "step", "data", "expires_at", "updated_at")}))

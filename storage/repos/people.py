@@ -6,10 +6,11 @@ The caller owns the transaction: nothing here commits.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import CTE, Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, Invite, Person, Role, Unit, UnitKind, utcnow
@@ -91,11 +92,26 @@ async def list_units(s: AsyncSession, kind: UnitKind | None = None) -> list[Unit
     return [unit_dto(u) for u in await s.scalars(q)]
 
 
+def _down_from(roots: Select[tuple[int]]) -> CTE:
+    """The ids `roots` selects and all their descendants (UNION stops on a cyclic tree)."""
+    down = roots.cte("down", recursive=True)
+    return down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
+
+
+_UNIT_COLUMNS = (Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id)
+
+
 async def subtree_ids(s: AsyncSession, unit_id: int) -> set[int]:
-    """The unit and all its descendants (one recursive query; UNION stops on a cyclic tree)."""
-    down = select(Unit.id).where(Unit.id == unit_id).cte("down", recursive=True)
-    down = down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
+    """The unit and all its descendants (one recursive query)."""
+    down = _down_from(select(Unit.id).where(Unit.id == unit_id))
     return set(await s.scalars(select(down.c.id))) or {unit_id}
+
+
+async def units_under(s: AsyncSession, unit_id: int) -> list[UnitDTO]:
+    """The unit and all its descendants, ordered by code (one recursive query)."""
+    down = _down_from(select(Unit.id).where(Unit.id == unit_id))
+    rows = await s.execute(select(*_UNIT_COLUMNS).where(Unit.id.in_(select(down.c.id))).order_by(Unit.code))
+    return [UnitDTO(*row) for row in rows.all()]
 
 
 async def commune_of(s: AsyncSession, unit_id: int) -> list[UnitDTO]:
@@ -111,23 +127,23 @@ async def commune_of(s: AsyncSession, unit_id: int) -> list[UnitDTO]:
 def _commune_of_statement() -> Select[tuple[int, str, str, UnitKind, int | None]]:
     up = select(Unit.id, Unit.parent_id).where(Unit.id == bindparam("unit")).cte("up", recursive=True)
     up = up.union(select(Unit.id, Unit.parent_id).join(up, Unit.id == up.c.parent_id))
-    root = select(up.c.id).where(up.c.parent_id.is_(None))
-    down = select(Unit.id).where(Unit.id.in_(root)).cte("down", recursive=True)
-    down = down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
-    return (select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id)
-            .where(Unit.id.in_(select(down.c.id))).order_by(Unit.code))
+    down = _down_from(select(Unit.id).where(Unit.id.in_(select(up.c.id).where(up.c.parent_id.is_(None)))))
+    return select(*_UNIT_COLUMNS).where(Unit.id.in_(select(down.c.id))).order_by(Unit.code)
 
 
-_COMMUNE_OF = _commune_of_statement()
+_COMMUNE_OF = _commune_of_statement()  # built once: it runs for most messages of team members
 
 
-async def units_under(s: AsyncSession, unit_id: int) -> list[UnitDTO]:
-    """The unit and all its descendants as DTOs, ordered by code (one recursive query)."""
-    down = select(Unit.id).where(Unit.id == unit_id).cte("down", recursive=True)
-    down = down.union(select(Unit.id).join(down, Unit.parent_id == down.c.id))
-    rows = await s.execute(select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id)
-                           .where(Unit.id.in_(select(down.c.id))).order_by(Unit.code))
-    return [UnitDTO(*row) for row in rows.all()]
+def nearest_village(units: Sequence[UnitDTO], unit_id: int | None) -> int | None:
+    """The thôn/tổ dân phố a unit works in: itself if it is one, else its nearest such ancestor."""
+    by_id = {u.id: u for u in units}
+    seen: set[int] = set()
+    while unit_id in by_id and unit_id not in seen:
+        seen.add(unit_id)
+        if by_id[unit_id].kind == UnitKind.VILLAGE:
+            return unit_id
+        unit_id = by_id[unit_id].parent_id
+    return None
 
 
 # ---------------------------------------------------------------- people
@@ -182,40 +198,6 @@ async def find_identity_by_chat(s: AsyncSession, channel: str, chat_id: str) -> 
         .order_by(ChannelIdentity.id).limit(1)
     )
     return identity_dto(row) if row else None
-
-
-async def get_or_create_identity(
-    s: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str, private: bool = True
-) -> tuple[IdentityDTO, PersonDTO]:
-    """Find the sender; a first-time sender becomes a citizen.
-
-    Only a private chat tells us where to reach the person: a group's chat id is never stored as theirs.
-    """
-    if not private:
-        chat_id = ""
-    row = await s.scalar(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-        )
-    )
-    if row is None:
-        person = Person(name=display_name[:255] or "Người dùng", role=Role.CITIZEN)
-        s.add(person)
-        await s.flush()
-        row = ChannelIdentity(
-            channel=channel, external_id=external_id, chat_id=chat_id or external_id,
-            display_name=display_name[:255], person_id=person.id, reachable=True,
-        )
-        s.add(row)
-        await s.flush()
-    else:
-        if row.chat_id != chat_id and chat_id:
-            row.chat_id = chat_id
-        if not row.reachable and private:
-            row.reachable = True  # they wrote to us privately, so we can reach them again
-        person = await s.get(Person, row.person_id)
-        assert person is not None
-    return identity_dto(row), person_dto(person)
 
 
 async def attach_identity(

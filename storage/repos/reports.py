@@ -15,7 +15,6 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import storage.models as models
 from storage.models import (
     ChannelIdentity,
     Person,
@@ -28,6 +27,7 @@ from storage.models import (
     Unit,
 )
 from storage.models_sessions import AssistSession
+from storage.models_tickets import Ticket
 from storage.repos.sessions import Totals
 
 UnitIds = Collection[int] | None
@@ -303,7 +303,7 @@ async def unanswered_rows(s: AsyncSession, start_at: datetime, end_at: datetime,
     return [UnansweredRow(q.asked_at, q.text, q.decision, bool(q.handed_off)) for q in rows]
 
 
-# ---------------------------------------------------------------- tickets (when the feature exists)
+# ---------------------------------------------------------------- tickets
 
 @dataclass(frozen=True)
 class TicketRow:
@@ -313,35 +313,14 @@ class TicketRow:
     rating: float | None
 
 
-def ticket_model() -> Any:
-    """The tickets model if `storage.models` defines one, else None."""
-    return getattr(models, "Ticket", None)
-
-
-async def ticket_rows(s: AsyncSession, unit_ids: UnitIds, start_at: datetime,
-                      end_at: datetime) -> list[TicketRow] | None:
-    """Tickets opened in the period; None when there is no tickets table to read.
-
-    Only the columns every ticket design has are read (created_at; claimed_at, closed_at and a
-    rating when present). With a `unit_id` column the tickets are scoped like the sessions.
-    """
-    model = ticket_model()
-    created = getattr(model, "created_at", None)
-    if model is None or created is None:
-        return None
-    columns = [created] + [getattr(model, name, None) for name in ("claimed_at", "closed_at", "rating")]
-    picked = [c for c in columns if c is not None]
-    q = select(*picked).where(created >= start_at, created < end_at)
-    unit_col = getattr(model, "unit_id", None)
-    if unit_ids is not None and unit_col is not None:
-        q = q.where(unit_col.in_(list(unit_ids)))
-    out = []
-    for row in (await s.execute(q)).all():
-        values = iter(row)
-        got = [next(values) if c is not None else None for c in columns]
-        rating = float(got[3]) if got[3] is not None else None
-        out.append(TicketRow(got[0], got[1], got[2], rating))
-    return out
+async def ticket_rows(s: AsyncSession, unit_ids: UnitIds, start_at: datetime, end_at: datetime) -> list[TicketRow]:
+    """Tickets opened in the period, scoped to the units' tickets like the sessions (None: all)."""
+    q = select(Ticket.created_at, Ticket.claimed_at, Ticket.closed_at, Ticket.rating).where(
+        Ticket.created_at >= start_at, Ticket.created_at < end_at)
+    if unit_ids is not None:
+        q = q.where(Ticket.unit_id.in_(list(unit_ids)))
+    return [TicketRow(created, claimed, closed, float(rating) if rating is not None else None)
+            for created, claimed, closed, rating in (await s.execute(q)).all()]
 
 
 # ---------------------------------------------------------------- unreachable people

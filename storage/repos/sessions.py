@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Person, Unit, UnitKind, utcnow
+from storage.models import Person, utcnow
 from storage.models_sessions import AssistSession, SessionResult
 from storage.privacy import mask_pii
 from storage.repos import audit
+from storage.repos.people import commune_of, nearest_village
 
 NOTE_MAX = 1000
 EDIT_WINDOW = timedelta(hours=24)
@@ -195,16 +196,9 @@ async def team_totals(s: AsyncSession, team_unit_id: int, start: date, end: date
 
 async def village_of(s: AsyncSession, unit_id: int | None) -> int | None:
     """The thôn/tổ dân phố a unit works in: itself if it is one, else its nearest such ancestor."""
-    seen: set[int] = set()
-    while unit_id is not None and unit_id not in seen:
-        seen.add(unit_id)
-        unit = await s.get(Unit, unit_id)
-        if unit is None:
-            return None
-        if unit.kind == UnitKind.VILLAGE:
-            return unit.id
-        unit_id = unit.parent_id
-    return None
+    if unit_id is None:
+        return None
+    return nearest_village(await commune_of(s, unit_id), unit_id)
 
 
 # ---------------------------------------------------------------- demo data

@@ -185,3 +185,21 @@ async def test_enqueue_many_skips_existing_and_repeated_keys_across_chunks(app: 
     assert rows["k1"].payload["text"] == "cũ"  # an existing row is never overwritten
     assert rows["k3"].payload["text"] == "mới k3" and rows["k4"].status == "pending"
     assert rows["k4"].not_before == now and rows["k4"].attempts == 0 and rows["k4"].created_at == now
+
+
+async def test_enqueue_is_part_of_the_callers_transaction(app: App) -> None:
+    """A message queued first in a transaction that then fails is not left behind (no savepoint commit)."""
+    ids = await base._setup(app, {})
+    now = datetime(2025, 12, 15, 1, 0)
+
+    class Abort(Exception):
+        pass
+
+    try:
+        async with app.sessionmaker() as s, s.begin():
+            assert await enqueue(s, PlannedMessage("rolled-back", "notify", ids["head"], "x"), now)
+            raise Abort
+    except Abort:
+        pass
+    async with app.sessionmaker() as s:
+        assert await s.scalar(select(func.count(Outbox.id)).where(Outbox.key == "rolled-back")) == 0

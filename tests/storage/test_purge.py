@@ -17,7 +17,7 @@ from storage import purge
 from storage.db import make_engine, make_sessionmaker, upgrade_sync
 from storage.models import DialogState, PendingChoices, QuestionLog, Ticket, TicketMessage, utcnow
 from storage.models_tickets import TicketStatus
-from storage.repos import people
+from storage.repos import callers, people
 
 
 @dataclass
@@ -49,8 +49,8 @@ async def _ticket(s: AsyncSession, identity_id: int, text: str, status: TicketSt
 async def seed(s: AsyncSession, now: datetime) -> Seeded:
     """Two citizens; each has an old and a recent question, and tickets of every age and state."""
     old, recent = now - timedelta(days=400), now - timedelta(days=10)
-    a, pa = await people.get_or_create_identity(s, "console", "citizen-a", "citizen-a", "Bà A")
-    b, pb = await people.get_or_create_identity(s, "zalo", "citizen-b", "citizen-b", "Ông B")
+    a, pa = await callers.create_citizen(s, "console", "citizen-a", "citizen-a", "Bà A", private=True)
+    b, pb = await callers.create_citizen(s, "zalo", "citizen-b", "citizen-b", "Ông B", private=True)
     for ident in (a, b):
         await _question(s, ident.id, f"câu cũ {ident.external_id}", old)
         await _question(s, ident.id, f"câu mới {ident.external_id}", recent)
